@@ -1,0 +1,108 @@
+/* homesetup.c: the folders of a home, made once and the same everywhere. */
+#include "homesetup.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fsutil.h"
+#include "log.h"
+#include "qlayout.h"
+
+static int
+sub(char *out, size_t outsz, const char *home, const char *rel)
+{
+	int n = snprintf(out, outsz, "%s/%s", home, rel);
+
+	if (n < 0 || (size_t)n >= outsz) {
+		log_warnx("reason=\"path too long\" home=%s", home);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+make_dir(const char *path, mode_t mode)
+{
+	if (mkdir_exist_ok(path, mode) == -1) {
+		log_warn("action=mkdir path=%s", path);
+		return -1;
+	}
+	return 0;
+}
+
+/* control/me: the host name, written once; an admin's own value is kept. */
+static int
+write_me(const char *home)
+{
+	char path[4096], host[256 + 2];
+	struct stat st;
+
+	if (sub(path, sizeof path, home, "control/me") == -1)
+		return -1;
+	if (lstat(path, &st) == 0 || errno != ENOENT)
+		return 0;
+	if (gethostname(host, sizeof host - 2) == -1 || host[0] == '\0')
+		strlcpy(host, "localhost", sizeof host);
+	host[sizeof host - 3] = '\0';
+	strlcat(host, "\n", sizeof host);
+	if (write_file_atomic(path, host, strlen(host), 0644) == -1) {
+		log_warn("action=write path=%s", path);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+lookup_owners(struct qowners *own, uid_t *mail_uid, gid_t *mail_gid)
+{
+	struct passwd *q = getpwnam("stampq"), *v = getpwnam("stampv");
+	struct group *s = getgrnam("stamps");
+
+	if (q == NULL || v == NULL || s == NULL) {
+		log_warnx("reason=\"users stampq, stampv and group stamps must exist "
+		    "(make install creates them)\"");
+		return -1;
+	}
+	own->queue_uid = q->pw_uid;
+	own->sched_gid = s->gr_gid;
+	*mail_uid = v->pw_uid;
+	*mail_gid = v->pw_gid;
+	return 0;
+}
+
+int
+home_setup(const char *home, int owners)
+{
+	struct qowners own, *ownp = NULL;
+	uid_t mail_uid = 0;
+	gid_t mail_gid = 0;
+	char path[4096];
+
+	if (owners) {
+		if (lookup_owners(&own, &mail_uid, &mail_gid) == -1)
+			return -1;
+		ownp = &own;
+	}
+	if (make_dir(home, 0755) == -1)
+		return -1;
+	if (sub(path, sizeof path, home, "control") == -1 || make_dir(path, 0755) == -1)
+		return -1;
+	if (write_me(home) == -1)
+		return -1;
+	/* Virtual users' Maildirs: only their delivery user may enter. */
+	if (sub(path, sizeof path, home, "mail") == -1 || make_dir(path, 0700) == -1)
+		return -1;
+	if (ownp != NULL && chown(path, mail_uid, mail_gid) == -1) {
+		log_warn("action=chown path=%s", path);
+		return -1;
+	}
+	if (sub(path, sizeof path, home, "queue") == -1 || qlayout_create(path, ownp) == -1)
+		return -1;
+	return 0;
+}

@@ -1,0 +1,89 @@
+#!/bin/sh
+# install.sh: install stamp (called by `make install`, `make uninstall`, `make run`).
+#
+# As root it creates the system users, installs stamp-queue set-user-ID
+# stampq (the only set-ID program) and gives the queue to its owners; as
+# anyone else (or with --as-invoker) everything belongs to the invoking user.
+# Never overwrites control files, users or queued mail: running it again
+# upgrades the programs and repairs the home.
+set -eu
+
+bindir= destdir= sbindir= mandir= home= invoker=0 uninstall=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	--bindir) bindir=$2; shift ;;
+	--destdir) destdir=$2; shift ;;
+	--sbindir) sbindir=$2; shift ;;
+	--mandir) mandir=$2; shift ;;
+	--home) home=$2; shift ;;
+	--as-invoker) invoker=1 ;;
+	--uninstall) uninstall=1 ;;
+	*) echo "install.sh: unknown option $1" >&2; exit 2 ;;
+	esac
+	shift
+done
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+users="stampd stampq stamps stampr stampv"
+asroot=0
+[ "$(id -u)" = 0 ] && [ "$invoker" = 0 ] && asroot=1
+
+say() { echo "install: $*"; }
+
+if [ "$uninstall" = 1 ]; then
+	for p in "$destdir$sbindir"/stamp-*; do
+		[ -e "$p" ] && rm -f "$p" && say "removed $p"
+	done
+	for m in "$top"/man/*.[0-9]; do
+		[ -e "$m" ] || continue
+		f="$destdir$mandir/man${m##*.}/$(basename "$m")"
+		[ -e "$f" ] && rm -f "$f" && say "removed $f"
+	done
+	say "programs and man pages removed; $home, its queue and the users are kept"
+	exit 0
+fi
+
+make_users() {
+	nologin=/usr/sbin/nologin
+	[ -x "$nologin" ] || nologin=/bin/false
+	for u in $users; do
+		getent passwd "$u" >/dev/null && continue
+		useradd --system --user-group --no-create-home --home-dir "$home" \
+			--shell "$nologin" --comment "stamp mail ($u)" "$u"
+		say "created user $u"
+	done
+}
+
+install_programs() {
+	mkdir -p "$destdir$sbindir"
+	for p in "$bindir"/stamp-*; do
+		[ -f "$p" ] || continue
+		name=$(basename "$p")
+		if [ "$name" = stamp-queue ] && [ "$asroot" = 1 ]; then
+			install -o stampq -g root -m 4711 "$p" "$destdir$sbindir/$name"
+		else
+			install -m 0755 "$p" "$destdir$sbindir/$name"
+		fi
+	done
+	say "programs in $destdir$sbindir"
+}
+
+install_man() {
+	for m in "$top"/man/*.[0-9]; do
+		[ -e "$m" ] || continue
+		dir="$destdir$mandir/man${m##*.}"
+		mkdir -p "$dir"
+		install -m 0644 "$m" "$dir/"
+	done
+	say "man pages in $destdir$mandir"
+}
+
+[ "$asroot" = 1 ] && make_users
+install_programs
+install_man
+if [ "$asroot" = 1 ]; then
+	"$bindir/stamp-setup" --home "$destdir$home" --owners
+else
+	"$bindir/stamp-setup" --home "$destdir$home"
+fi
+say "home in $destdir$home"

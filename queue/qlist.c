@@ -1,0 +1,112 @@
+/* qlist.c: collect committed queue entries; shared bits of the queue tools. */
+#include "qlist.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "home.h"
+#include "log.h"
+
+struct collect {
+	struct qentry *v;
+	size_t         n, cap;
+	enum qstate    state;
+};
+
+static int
+add_entry(const char *id, void *arg)
+{
+	struct collect *c = arg;
+
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 256;
+		struct qentry *v = reallocarray(c->v, cap, sizeof *v);
+
+		if (v == NULL) {
+			log_warn("action=collect");
+			return -1;
+		}
+		c->v = v;
+		c->cap = cap;
+	}
+	memcpy(c->v[c->n].id, id, QID_LEN + 1);
+	c->v[c->n++].state = c->state;
+	return 0;
+}
+
+static int
+by_id(const void *a, const void *b)
+{
+	return strcmp(((const struct qentry *)a)->id, ((const struct qentry *)b)->id);
+}
+
+int
+qlist_collect(const char *queue, struct qentry **out, size_t *n)
+{
+	struct collect c = { .v = NULL };
+
+	c.state = Q_TODO;
+	if (qscan(queue, Q_TODO, add_entry, &c) != 0)
+		goto fail;
+	c.state = Q_INFO;
+	if (qscan(queue, Q_INFO, add_entry, &c) != 0)
+		goto fail;
+	if (c.n > 0)
+		qsort(c.v, c.n, sizeof *c.v, by_id);
+	*out = c.v;
+	*n = c.n;
+	return 0;
+fail:
+	free(c.v);
+	return -1;
+}
+
+void
+qtool_options(int argc, char **argv, const char *usage)
+{
+	static const struct option opts[] = {
+		{ "home", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *home = NULL;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			home = optarg;
+			break;
+		case 'h':
+			printf("%s", usage);
+			exit(0);
+		default:
+			fprintf(stderr, "%s", usage);
+			exit(2);
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "%s", usage);
+		exit(2);
+	}
+	if (home_init(home) == -1)
+		fatalx(1, "reason=\"home path too long\"");
+}
+
+void
+qtool_age(char *out, size_t outsz, long long s)
+{
+	if (s < 0)
+		s = 0;
+	if (s < 60)
+		snprintf(out, outsz, "%llds", s);
+	else if (s < 3600)
+		snprintf(out, outsz, "%lldm%llds", s / 60, s % 60);
+	else if (s < 86400)
+		snprintf(out, outsz, "%lldh%lldm", s / 3600, s % 3600 / 60);
+	else
+		snprintf(out, outsz, "%lldd%lldh", s / 86400, s % 86400 / 3600);
+}
