@@ -5,10 +5,11 @@
 # stampq (the only set-ID program) and gives the queue to its owners; as
 # anyone else (or with --as-invoker) everything belongs to the invoking user.
 # Never overwrites control files, users or queued mail: running it again
-# upgrades the programs and repairs the home.
+# upgrades the programs and repairs the home. --users-only (as root) only
+# creates the users; the integration tests use it.
 set -eu
 
-bindir= destdir= sbindir= mandir= home= invoker=0 uninstall=0
+bindir= destdir= sbindir= mandir= home= invoker=0 uninstall=0 usersonly=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--bindir) bindir=$2; shift ;;
@@ -18,6 +19,7 @@ while [ $# -gt 0 ]; do
 	--home) home=$2; shift ;;
 	--as-invoker) invoker=1 ;;
 	--uninstall) uninstall=1 ;;
+	--users-only) usersonly=1 ;;
 	*) echo "install.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -79,6 +81,10 @@ install_man() {
 }
 
 [ "$asroot" = 1 ] && make_users
+if [ "$usersonly" = 1 ]; then
+	[ "$asroot" = 1 ] || { echo "install.sh: --users-only needs root" >&2; exit 1; }
+	exit 0
+fi
 install_programs
 install_man
 if [ "$asroot" = 1 ]; then

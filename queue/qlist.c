@@ -2,6 +2,9 @@
 #include "qlist.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,9 +70,16 @@ fail:
 void
 qtool_options(int argc, char **argv, const char *usage)
 {
+	qtool_options_ex(argc, argv, usage, 0, NULL);
+}
+
+void
+qtool_options_ex(int argc, char **argv, const char *usage, int want_args, int *json)
+{
 	static const struct option opts[] = {
 		{ "home", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *home = NULL;
@@ -83,12 +93,18 @@ qtool_options(int argc, char **argv, const char *usage)
 		case 'h':
 			printf("%s", usage);
 			exit(0);
+		case 'j':
+			if (json != NULL) {
+				*json = 1;
+				break;
+			}
+			/* FALLTHROUGH */
 		default:
 			fprintf(stderr, "%s", usage);
 			exit(2);
 		}
 	}
-	if (optind != argc) {
+	if (!want_args && optind != argc) {
 		fprintf(stderr, "%s", usage);
 		exit(2);
 	}
@@ -96,17 +112,48 @@ qtool_options(int argc, char **argv, const char *usage)
 		fatalx(1, "reason=\"home path too long\"");
 }
 
-void
-qtool_age(char *out, size_t outsz, long long s)
+int
+qtool_tell_scheduler(const char *queue, const char *line)
 {
-	if (s < 0)
-		s = 0;
-	if (s < 60)
-		snprintf(out, outsz, "%llds", s);
-	else if (s < 3600)
-		snprintf(out, outsz, "%lldm%llds", s / 60, s % 60);
-	else if (s < 86400)
-		snprintf(out, outsz, "%lldh%lldm", s / 3600, s % 3600 / 60);
-	else
-		snprintf(out, outsz, "%lldd%lldh", s / 86400, s % 86400 / 3600);
+	char	 path[4096], buf[128];
+	int	 fd, n;
+	ssize_t	 w;
+
+	n = snprintf(path, sizeof path, "%s/%s", queue, QUEUE_TRIGGER);
+	if (n < 0 || (size_t)n >= sizeof path ||
+	    (n = snprintf(buf, sizeof buf, "%s\n", line)) < 0 || (size_t)n >= sizeof buf) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	/* Non-blocking: with no reader open() fails with ENXIO at once. */
+	if ((fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC)) == -1)
+		return -1;
+	w = write(fd, buf, (size_t)n);	/* under PIPE_BUF: all or nothing */
+	close(fd);
+	if (w != n) {
+		if (w >= 0)
+			errno = EAGAIN;
+		return -1;
+	}
+	return 0;
+}
+
+int
+qtool_scheduler_running(const char *queue, int *lockfd)
+{
+	char	 path[4096];
+	int	 n = snprintf(path, sizeof path, "%s/lock", queue);
+
+	*lockfd = -1;
+	if (n < 0 || (size_t)n >= sizeof path) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if ((*lockfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return -1;
+	if (flock(*lockfd, LOCK_EX | LOCK_NB) == 0)
+		return 0;
+	close(*lockfd);
+	*lockfd = -1;
+	return errno == EWOULDBLOCK ? 1 : -1;
 }

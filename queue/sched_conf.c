@@ -1,0 +1,69 @@
+/* sched_conf.c: the settings stamp-send reads (again on SIGHUP). */
+#include <string.h>
+#include <strings.h>
+
+#include "address.h"
+#include "log.h"
+#include "sched.h"
+
+int
+sconf_load(struct sconf *c)
+{
+	struct sconf	 n;
+
+	memset(&n, 0, sizeof n);
+	if (ctl_number("concurrencylocal", &n.clocal) == -1 ||
+	    ctl_number("concurrencyremote", &n.cremote) == -1 ||
+	    ctl_number("retrymin", &n.retrymin) == -1 ||
+	    ctl_number("retrymax", &n.retrymax) == -1 ||
+	    ctl_number("queuelifetime", &n.lifetime) == -1 ||
+	    ctl_list("locals", &n.locals) == -1 ||
+	    ctl_list("virtualdomains", &n.vdomains) == -1 ||
+	    ctl_string("me", &n.me) == -1 ||
+	    ctl_string("bouncefrom", &n.bouncefrom) == -1 ||
+	    ctl_string("doublebounceto", &n.doublebounceto) == -1) {
+		sconf_free(&n);
+		return -1;
+	}
+	if (n.retrymin < 1)
+		n.retrymin = 1;
+	if (n.retrymax < n.retrymin)
+		n.retrymax = n.retrymin;
+	sconf_free(c);
+	*c = n;
+	return 0;
+}
+
+void
+sconf_free(struct sconf *c)
+{
+	ctl_list_free(&c->locals);
+	ctl_list_free(&c->vdomains);
+	str_free(&c->me);
+	str_free(&c->bouncefrom);
+	str_free(&c->doublebounceto);
+}
+
+/* A virtualdomains line is "domain:prefix"; the domain alone decides locality. */
+static int
+vdomain_has(const struct ctl_list *l, const char *domain)
+{
+	size_t	 dl = strlen(domain);
+
+	for (size_t i = 0; i < l->n; i++) {
+		const char *colon = strchr(l->items[i], ':');
+		size_t len = colon != NULL ? (size_t)(colon - l->items[i]) : strlen(l->items[i]);
+		if (len == dl && strncasecmp(l->items[i], domain, dl) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+int
+sconf_is_local(const struct sconf *c, const char *domain)
+{
+	/* A bare local part ("postmaster") is ours. */
+	if (*domain == '\0')
+		return 1;
+	return ctl_list_has(&c->locals, domain) || vdomain_has(&c->vdomains, domain);
+}
