@@ -112,6 +112,21 @@ qtool_options_ex(int argc, char **argv, const char *usage, int want_args, int *j
 		fatalx(1, "reason=\"home path too long\"");
 }
 
+void
+qtool_age(char *out, size_t outsz, long long s)
+{
+	if (s < 0)
+		s = 0;
+	if (s < 60)
+		snprintf(out, outsz, "%llds", s);
+	else if (s < 3600)
+		snprintf(out, outsz, "%lldm%llds", s / 60, s % 60);
+	else if (s < 86400)
+		snprintf(out, outsz, "%lldh%lldm", s / 3600, s % 3600 / 60);
+	else
+		snprintf(out, outsz, "%lldd%lldh", s / 86400, s % 86400 / 3600);
+}
+
 int
 qtool_tell_scheduler(const char *queue, const char *line)
 {

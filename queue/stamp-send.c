@@ -116,12 +116,14 @@ main(int argc, char **argv)
 	home = parse_options(argc, argv);
 	if (home_init(home) == -1)
 		fatalx(111, "reason=\"home path too long\"");
+	/* stamp-queue, run for bounces, finds the same home (unless set-ID). */
+	if (setenv("STAMP_HOME", home_dir(), 1) == -1)
+		fatal(111, "action=setenv");
 	umask(027);
 	if (chdir(home_dir()) == -1 || chdir("queue") == -1)
 		fatal(111, "action=chdir path=%s/queue", home_dir());
 	if (sconf_load(&sched.conf) == -1)
 		fatalx(111, "reason=\"cannot read the control files\" home=%s", home_dir());
-	lock_queue();
 	if (geteuid() == 0) {
 		struct passwd s = need_user("stamps"), r = need_user("stampr");
 		if (spawner_start(1, r.pw_uid, r.pw_gid, &sock, &spawner) == -1)
@@ -129,6 +131,8 @@ main(int argc, char **argv)
 		drop_to(&s);
 	} else if (spawner_start(0, 0, 0, &sock, &spawner) == -1)
 		fatalx(111, "reason=\"cannot start the spawner\"");
+	/* After the fork, so that the spawner does not share the lock. */
+	lock_queue();
 	if (sched_init(&sched, sock) == -1)
 		fatalx(111, "reason=\"cannot start\" home=%s", home_dir());
 	/* Tell whoever started us (stamp-run, tests) that the queue is being served. */
