@@ -61,19 +61,25 @@ write_me(const char *home)
 static int
 lookup_owners(struct qowners *own, uid_t *mail_uid, gid_t *mail_gid)
 {
-	struct passwd *q = getpwnam("stampq"), *v = getpwnam("stampv");
-	struct group *s = getgrnam("stamps");
+	/* getpwnam's result is overwritten by the next call: copy at once. */
+	struct passwd *pw;
+	struct group *s;
 
-	if (q == NULL || v == NULL || s == NULL) {
-		log_warnx("reason=\"users stampq, stampv and group stamps must exist "
-		    "(make install creates them)\"");
-		return -1;
-	}
-	own->queue_uid = q->pw_uid;
+	if ((pw = getpwnam("stampq")) == NULL)
+		goto missing;
+	own->queue_uid = pw->pw_uid;
+	if ((pw = getpwnam("stampv")) == NULL)
+		goto missing;
+	*mail_uid = pw->pw_uid;
+	*mail_gid = pw->pw_gid;
+	if ((s = getgrnam("stamps")) == NULL)
+		goto missing;
 	own->sched_gid = s->gr_gid;
-	*mail_uid = v->pw_uid;
-	*mail_gid = v->pw_gid;
 	return 0;
+missing:
+	log_warnx("reason=\"users stampq, stampv and group stamps must exist "
+	    "(make install creates them)\"");
+	return -1;
 }
 
 int

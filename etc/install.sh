@@ -87,6 +87,7 @@ if [ "$usersonly" = 1 ]; then
 fi
 install_programs
 install_man
+mkdir -p "$(dirname "$destdir$home")"
 if [ "$asroot" = 1 ]; then
 	"$bindir/stamp-setup" --home "$destdir$home" --owners
 else
