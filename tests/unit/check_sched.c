@@ -136,6 +136,7 @@ START_TEST(done_log_ignores_bad_records)
 	ck_assert_uint_eq(qdone_parse(bad[1], strlen(bad[1]), st, 1), 0);
 	ck_assert_uint_eq(qdone_parse(bad[2], strlen(bad[2]), st, 1), strlen(bad[2]));
 	ck_assert_int_eq(st[0].state, RS_DELIVERED);
+	qdone_free(st, 1);
 	/* An index past the envelope is skipped, not a crash. */
 	memset(st, 0, sizeof st);
 	ck_assert_uint_eq(qdone_parse("K5:9 1 x\n", 9, st, 1), 9);
