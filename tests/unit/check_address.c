@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "address.h"
+#include "tests/unit/ckmain.h"
 
 #define U  ADDR_UTF8
 #define R  ADDR_ALLOW_ROUTE
@@ -240,8 +241,6 @@ main(void)
 {
 	Suite	*s = suite_create("address");
 	TCase	*tc = tcase_create("parse");
-	SRunner	*sr;
-	int	 failed;
 
 	tcase_add_loop_test(tc, path_table, 0, sizeof paths / sizeof paths[0]);
 	tcase_add_test(tc, never_reads_past_len);
@@ -249,9 +248,5 @@ main(void)
 	tcase_add_test(tc, mailbox_and_flags);
 	tcase_add_test(tc, helpers);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ck_run(s);
 }

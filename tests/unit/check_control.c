@@ -11,6 +11,7 @@
 
 #include "control.h"
 #include "home.h"
+#include "tests/unit/ckmain.h"
 
 static char home[64];
 
@@ -282,8 +283,6 @@ main(void)
 {
 	Suite	*s = suite_create("control");
 	TCase	*tc = tcase_create("control");
-	SRunner	*sr;
-	int	 failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, defaults_when_missing);
@@ -296,9 +295,5 @@ main(void)
 	tcase_add_test(tc, table_is_sound);
 	tcase_add_test(tc, read_file_outside_control);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ck_run(s);
 }

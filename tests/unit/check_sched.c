@@ -7,6 +7,7 @@
 #include "qdone.h"
 #include "record.h"
 #include "queue/sched.h"
+#include "tests/unit/ckmain.h"
 
 START_TEST(heap_orders_and_removes)
 {
@@ -172,8 +173,6 @@ main(void)
 {
 	Suite	*s = suite_create("sched");
 	TCase	*tc = tcase_create("logic");
-	SRunner	*sr;
-	int	 failed;
 
 	tcase_add_test(tc, heap_orders_and_removes);
 	tcase_add_test(tc, heap_remove_twice_is_harmless);
@@ -183,9 +182,5 @@ main(void)
 	tcase_add_test(tc, done_log_ignores_bad_records);
 	tcase_add_test(tc, locality);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ck_run(s);
 }
