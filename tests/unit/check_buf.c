@@ -9,29 +9,7 @@
 
 #include "buf.h"
 #include "tests/unit/ckmain.h"
-
-/* A scripted reader: hands out its input in chunks of `chunk` bytes. */
-struct script {
-	const char	*data;
-	size_t		 len, pos, chunk;
-};
-
-static ssize_t
-script_read(void *ctx, int fd, void *dst, size_t n, int timeout_ms)
-{
-	struct script	*sc = ctx;
-	size_t		 k = sc->len - sc->pos;
-
-	(void)fd;
-	(void)timeout_ms;
-	if (k > n)
-		k = n;
-	if (k > sc->chunk)
-		k = sc->chunk;
-	memcpy(dst, sc->data + sc->pos, k);
-	sc->pos += k;
-	return (ssize_t)k;
-}
+#include "tests/unit/ckscript.h"
 
 static void
 rb_script(struct rbuf *rb, char *mem, size_t cap, struct script *sc)

@@ -5,26 +5,7 @@
 #include "queue/inject.h"
 #include "qexit.h"
 #include "tests/unit/ckmain.h"
-
-struct script {
-	const char	*data;
-	size_t		 len, pos;
-};
-
-static ssize_t
-script_read(void *ctx, int fd, void *dst, size_t n, int timeout_ms)
-{
-	struct script	*sc = ctx;
-	size_t		 k = sc->len - sc->pos;
-
-	(void)fd;
-	(void)timeout_ms;
-	if (k > n)
-		k = n;
-	memcpy(dst, sc->data + sc->pos, k);
-	sc->pos += k;
-	return (ssize_t)k;
-}
+#include "tests/unit/ckscript.h"
 
 #define E(s) { s, sizeof(s) - 1 }
 
@@ -55,7 +36,7 @@ static const struct {
 
 START_TEST(envelopes)
 {
-	struct script	 sc = { t[_i].in.s, t[_i].in.n, 0 };
+	struct script	 sc = { t[_i].in.s, t[_i].in.n, 0, 0 };
 	struct rbuf	 rb;
 	struct envelope	 env;
 	char		 mem[64];
@@ -88,7 +69,7 @@ START_TEST(long_address_is_refused_without_reading_on)
 
 	memset(big, 'a', sizeof big);
 	big[0] = 'F';
-	sc = (struct script){ big, sizeof big, 0 };
+	sc = (struct script){ big, sizeof big, 0, 0 };
 	memset(&env, 0, sizeof env);
 	rbuf_init(&rb, -1, mem, sizeof mem, 1000);
 	rbuf_set_reader(&rb, script_read, &sc);
