@@ -41,6 +41,8 @@ else
 fi
 
 REPORTS=$(mktemp -d "${TMPDIR:-/tmp}/stamp-check.XXXXXX") || exit 2
+# Programs that drop root (the scheduler runs as stamps) must be able to report too.
+chmod 1777 "$REPORTS"
 trap 'rm -rf "$REPORTS"' EXIT
 trap 'exit 130' INT TERM
 

@@ -100,7 +100,7 @@ class Setup:
         self.proc = stamptest.spawn(
             [os.path.join(self.bin, "stamp-send"), "--home", self.out_home(),
              "--ready-fd", str(wfd)],
-            pass_fds=(wfd,), stdout=logf, stderr=logf)
+            pass_fds=(wfd,), stdout=logf, stderr=logf, env=stamptest.no_leak_check())
         logf.close()
         os.close(wfd)
         with os.fdopen(rfd, "rb") as r:
