@@ -1,0 +1,51 @@
+/*
+ * lookup.h: where mail for a local recipient goes.
+ *
+ * Shared by stamp-local (to deliver) and stamp-smtpd (to refuse unknown
+ * users at RCPT time with the same answer). In this order:
+ *   1. control/virtualdomains maps domain:prefix (user@domain -> prefix-user);
+ *   2. HOME/aliases: "name: target, target" (an address, |program,
+ *      /path/mbox, /path/Maildir/); a |program target runs to the line's end;
+ *   3. HOME/users: "name:crypt-hash:mailbox" virtual users, mailbox under
+ *      HOME/mail/ (default NAME/Maildir/);
+ *   4. system accounts (getpwnam; never uid 0), delivering per ~/.stamp.
+ * Local parts are looked up in ASCII lower case. "user+ext" (the delimiter
+ * of control/delimiter) is looked up as itself first, then as "user".
+ */
+#ifndef STAMP_LOOKUP_H
+#define STAMP_LOOKUP_H
+
+#include <limits.h>
+#include <sys/types.h>
+
+#include "address.h"
+#include "control.h"
+
+enum lookup_kind {
+	LK_UNKNOWN = 0,   /* no such recipient: 5.1.1 */
+	LK_ALIAS,         /* targets */
+	LK_VIRTUAL,       /* maildir */
+	LK_SYSTEM,        /* uid, gid, dir, name */
+	LK_ERROR,         /* a file could not be read: temporary */
+};
+
+struct lookup {
+	enum lookup_kind kind;
+	char             user[ADDR_LOCAL_MAX + 1];   /* the name found, folded */
+	char             ext[ADDR_LOCAL_MAX + 1];    /* the extension, "" none */
+	struct ctl_list  targets;                    /* LK_ALIAS */
+	char             maildir[PATH_MAX];          /* LK_VIRTUAL */
+	uid_t            uid;                        /* LK_SYSTEM */
+	gid_t            gid;
+	char             dir[PATH_MAX];
+	char             name[64];
+};
+
+/* Look up local@domain (domain may be ""). Fills out; returns out->kind. */
+enum lookup_kind lookup_recipient(const char *local, const char *domain, struct lookup *out);
+void lookup_free(struct lookup *);
+
+/* Split an aliases line "name: a, |prog, b" into name and targets. 0, or -1 if malformed. */
+int alias_parse(const char *line, char *name, size_t namesz, struct ctl_list *targets);
+
+#endif
