@@ -74,7 +74,7 @@ quoted(struct out *o, const char *p, size_t n)
 					continue;
 				if (put_gts(o, o->gt + 1) == -1 || put(o, from, 5) == -1)
 					return -1;
-				o->bol = o->gt = o->fm = 0;
+				o->bol = o->gt = o->fm = o->last_lf = 0;
 				continue;
 			}
 			if (put_gts(o, o->gt) == -1 || put(o, from, (size_t)o->fm) == -1)
@@ -164,6 +164,8 @@ append(int fd, const char *sender, time_t when, int msgfd, const char *head,
 		off += n;
 	}
 	/* Finish a cut quoting prefix, end the last line, then one blank line. */
+	if (o.gt > 0 || o.fm > 0)
+		o.last_lf = 0;
 	if (put_gts(&o, o.gt) == -1 || put(&o, "From ", (size_t)o.fm) == -1 ||
 	    (!o.last_lf && put(&o, "\n", 1) == -1) || put(&o, "\n", 1) == -1)
 		return -1;
