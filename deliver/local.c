@@ -22,6 +22,7 @@
 #include "maildir.h"
 #include "mbox.h"
 #include "qexit.h"
+#include "runqueue.h"
 
 void
 local_head(struct delivery *d)
@@ -222,10 +223,9 @@ deliver_pipe(struct delivery *d, const char *cmd, struct dlv_result *r)
 static enum dlv_status
 deliver_forward(struct delivery *d, const char *to, struct dlv_result *r)
 {
-	char		 prog[PATH_MAX], dt[600];
+	char		 dt[600];
 	struct addr	 a;
-	int		 mfd, efd, status, n;
-	pid_t		 pid;
+	int		 mfd, efd, n;
 
 	char		 full[ADDR_PATH_MAX + 1];
 
@@ -248,27 +248,10 @@ deliver_forward(struct delivery *d, const char *to, struct dlv_result *r)
 		return DLV_TEMP;
 	}
 	dprintf(efd, "F%s%cT%s%c%c", d->sender, 0, a.mailbox, 0, 0);
-	lseek(efd, 0, SEEK_SET);
-	if (sibling_path(prog, sizeof prog, "stamp-queue") == -1 || (pid = fork()) == -1) {
-		close(mfd);
-		close(efd);
-		dlv_set(r, DLV_TEMP, "4.3.0 cannot run stamp-queue");
+	if (lseek(efd, 0, SEEK_SET) == -1 || (n = run_queue(mfd, efd)) == -1) {
+		dlv_set(r, DLV_TEMP, "4.3.0 cannot run stamp-queue: %s", strerror(errno));
 		return DLV_TEMP;
 	}
-	if (pid == 0) {
-		if (dup2(mfd, 0) == -1 || dup2(efd, 1) == -1)
-			_exit(QX_BUG);
-		execl(prog, "stamp-queue", (char *)NULL);
-		_exit(QX_BUG);
-	}
-	close(mfd);
-	close(efd);
-	while (waitpid(pid, &status, 0) == -1)
-		if (errno != EINTR) {
-			dlv_set(r, DLV_TEMP, "4.3.0 lost stamp-queue");
-			return DLV_TEMP;
-		}
-	n = WIFEXITED(status) ? WEXITSTATUS(status) : QX_BUG;
 	if (n == 0)
 		dlv_set(r, DLV_OK, "2.0.0 forwarded to %s", a.mailbox);
 	else

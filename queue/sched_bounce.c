@@ -23,57 +23,24 @@
 #include "log.h"
 #include "qexit.h"
 #include "qlayout.h"
+#include "runqueue.h"
 #include "sched.h"
 
 #define BOUNCE_RETURN_MAX (128 * 1024)
 
-static int
-memfd_with(const char *name, const void *data, size_t len)
-{
-	int	 fd = memfd_create(name, MFD_CLOEXEC);
-
-	if (fd == -1)
-		return -1;
-	if (write_full(fd, data, len) == -1 || lseek(fd, 0, SEEK_SET) == -1) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 /* Run stamp-queue with the message and envelope; its exit code, or -1. */
 static int
-run_queue(const struct str *message, const struct str *envelope)
+inject_bounce(const struct str *message, const struct str *envelope)
 {
-	char	 prog[4096];
-	int	 mfd, efd, status;
-	pid_t	 pid;
+	int	 mfd, efd;
 
-	if (sibling_path(prog, sizeof prog, "stamp-queue") == -1)
-		return -1;
 	if ((mfd = memfd_with("bounce", message->s, message->len)) == -1)
 		return -1;
 	if ((efd = memfd_with("envelope", envelope->s, envelope->len)) == -1) {
 		close(mfd);
 		return -1;
 	}
-	if ((pid = fork()) == -1) {
-		close(mfd);
-		close(efd);
-		return -1;
-	}
-	if (pid == 0) {
-		if (dup2(mfd, 0) == -1 || dup2(efd, 1) == -1)
-			_exit(QX_BUG);
-		execl(prog, "stamp-queue", (char *)NULL);
-		_exit(QX_BUG);
-	}
-	close(mfd);
-	close(efd);
-	while (waitpid(pid, &status, 0) == -1)
-		if (errno != EINTR)
-			return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : QX_BUG;
+	return run_queue(mfd, efd);
 }
 
 /* The address a double bounce goes to: doublebounceto, qualified with me. */
@@ -177,7 +144,7 @@ sched_bounce(const struct sconf *c, struct msg *m, time_t now)
 		str_free(&env);
 		return -1;
 	}
-	code = run_queue(&message, &env);
+	code = inject_bounce(&message, &env);
 	str_free(&message);
 	str_free(&env);
 	if (code != 0) {
