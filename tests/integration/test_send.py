@@ -394,3 +394,19 @@ def test_crash_recovery_loses_nothing():
     assert not missing, sorted(missing)[:10]
     print("    crash test: %d messages, %d deliveries, %d delivered twice" % (
         n, len(rcpts), len(rcpts) - len(set(rcpts))))
+
+
+def test_sighup_rereads_controls_and_keeps_old_ones_when_broken():
+    s = Setup()
+    p = s.start()
+    s.home.control("retrymin", 5)
+    p.send_signal(signal.SIGHUP)
+    stamptest.wait_for(lambda: "action=reload" in s.logtext(), 10, what="a reload")
+    s.home.control("retrymin", "soon")
+    p.send_signal(signal.SIGHUP)
+    stamptest.wait_for(lambda: "kept the old settings" in s.logtext(), 10,
+                       what="a refused reload")
+    # Still working after a refused reload.
+    s.queue(["ok@example.org"])
+    s.wait_empty()
+    s.stop()
