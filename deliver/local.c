@@ -144,7 +144,11 @@ set_env(const struct delivery *d)
 		setenv("STAMP_ID", d->id, 1);
 }
 
-/* Read the program's output (kept up to PIPE_OUTPUT_MAX) until EOF or the deadline. */
+/*
+ * Keep the program's output (up to PIPE_OUTPUT_MAX) until it exits or its
+ * time is up. Its exit, not the end of its output, ends the delivery: a
+ * program may leave a child running in the background with our pipe open.
+ */
 static int
 collect(int fd, pid_t pid, char *out, size_t outsz)
 {
@@ -152,28 +156,43 @@ collect(int fd, pid_t pid, char *out, size_t outsz)
 	time_t		 end = time(NULL) + PIPE_TIME_MAX;
 	size_t		 len = 0;
 	char		 tmp[4096];
-	int		 status;
+	int		 status, open_ = 1;
+	pid_t		 w;
 
 	for (;;) {
-		int left = (int)(end - time(NULL));
-		if (left <= 0 || poll(&pfd, 1, left * 1000) == 0) {
-			kill(pid, SIGKILL);
+		while ((w = waitpid(pid, &status, WNOHANG)) == -1 && errno == EINTR)
+			;
+		if (w == pid || w == -1)
 			break;
+		if (time(NULL) >= end) {
+			kill(pid, SIGKILL);
+			end += 60;
+		}
+		if (!open_ || poll(&pfd, 1, 200) <= 0) {
+			if (!open_)
+				usleep(50000);
+			continue;
 		}
 		ssize_t n = read(fd, tmp, sizeof tmp);
 		if (n == -1 && errno == EINTR)
 			continue;
-		if (n <= 0)
-			break;
+		if (n <= 0) {
+			open_ = 0;
+			continue;
+		}
+		size_t k = (size_t)n < outsz - 1 - len ? (size_t)n : outsz - 1 - len;
+		memcpy(out + len, tmp, k);
+		len += k;
+	}
+	/* What it wrote just before it exited. */
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	for (ssize_t n; open_ && len < outsz - 1 && (n = read(fd, tmp, sizeof tmp)) > 0;) {
 		size_t k = (size_t)n < outsz - 1 - len ? (size_t)n : outsz - 1 - len;
 		memcpy(out + len, tmp, k);
 		len += k;
 	}
 	out[len] = '\0';
-	while (waitpid(pid, &status, 0) == -1)
-		if (errno != EINTR)
-			return -1;
-	return status;
+	return w == pid ? status : -1;
 }
 
 static enum dlv_status

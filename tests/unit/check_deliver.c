@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "deliver/local.h"
@@ -286,6 +287,10 @@ START_TEST(instructions)
 	snprintf(p, sizeof p, "|test \"$SENDER $RECIPIENT $LOCAL $HOST $DTLINE\" = "
 	    "\"s@example.org u@example.org u example.org Delivered-To: u@example.org\" || exit 100\n");
 	ck_assert_int_eq(local_instructions(&d, p, &r), DLV_OK);
+	/* A program that leaves a child holding its output ends when it exits. */
+	time_t t0 = time(NULL);
+	ck_assert_int_eq(local_instructions(&d, "|sleep 20 & echo started\n", &r), DLV_OK);
+	ck_assert_int_lt(time(NULL) - t0, 5);
 	close(d.msgfd);
 }
 END_TEST
