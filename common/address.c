@@ -8,7 +8,6 @@
 
 #include <arpa/inet.h>
 
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -51,7 +50,8 @@ utf8_len(const unsigned char *p, size_t avail)
 			return 0;
 		cp = cp << 6 | (p[i] & 0x3f);
 	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	if ((n == 3 && cp < 0x800) ||
+	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
 	    (cp >= 0xd800 && cp <= 0xdfff))
 		return 0;
 	return n;
@@ -79,11 +79,20 @@ take_utf8(struct cur *c, enum addr_error *err)
 	return (int)n;
 }
 
+/* ASCII only, whatever the locale says. */
+static int
+is_letdig(int ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+	    (ch >= '0' && ch <= '9');
+}
+
 static int
 is_atext(int ch)
 {
-	return ch >= 0 && ch < 0x80 && (isalnum(ch) || strchr("!#$%&'*+-/=?^_`{|}~", ch) != NULL)
-	    && ch != '\0';
+	/* strchr() would match the terminating NUL, so rule it out first. */
+	return is_letdig(ch) ||
+	    (ch > 0 && ch < 0x80 && strchr("!#$%&'*+-/=?^_`{|}~", ch) != NULL);
 }
 
 /* Dot-string: Atom *("." Atom). Copies into out (decoded == as written). */
@@ -137,8 +146,10 @@ quoted_string(struct cur *c, char *out, size_t outsz, size_t *outlen)
 		if (ch == '\\') {
 			c->pos++;
 			ch = peek(c);
+			/* quoted-pairSMTP is ASCII only, even with SMTPUTF8. */
 			if (ch < 32 || ch > 126)
-				return ch >= 0x80 ? ADDR_E8BIT : ADDR_ESYNTAX;
+				return ch >= 0x80 && !(c->flags & ADDR_UTF8) ?
+				    ADDR_E8BIT : ADDR_ESYNTAX;
 		} else if (ch >= 0x80) {
 			size_t at = c->pos;
 			if ((r = take_utf8(c, &err)) < 0)
@@ -173,7 +184,7 @@ domain(struct cur *c)
 
 	for (;;) {
 		int ch = peek(c);
-		if (ch >= 0 && ch < 0x80 && isalnum(ch)) {
+		if (is_letdig(ch)) {
 			c->pos++;
 			label++;
 			last = ch;
@@ -212,7 +223,7 @@ ipv4(const char *s, size_t n)
 	while (parts < 4) {
 		size_t d = 0;
 		unsigned v = 0;
-		while (i < n && d < 3 && isdigit((unsigned char)s[i]))
+		while (i < n && d < 3 && s[i] >= '0' && s[i] <= '9')
 			v = v * 10 + (unsigned)(s[i++] - '0'), d++;
 		if (d == 0 || v > 255)
 			return 0;
@@ -236,9 +247,16 @@ literal(struct cur *c, enum addr_literal *kind)
 		return ADDR_ESYNTAX;
 	body = c->s + c->pos + 1;
 	n = (size_t)(close - body);
-	for (size_t i = 0; i < n; i++)
+	/* The brackets count: the literal is the domain as stored. */
+	if (n + 2 > ADDR_DOMAIN_MAX)
+		return ADDR_ETOOLONG;
+	/* Printable ASCII only; a NUL would also cut inet_pton() short. */
+	for (size_t i = 0; i < n; i++) {
 		if ((unsigned char)body[i] >= 0x80)
 			return ADDR_E8BIT;
+		if (body[i] < 33 || body[i] > 126)
+			return ADDR_ESYNTAX;
+	}
 	if (ipv4(body, n))
 		*kind = ADDR_LIT_IPV4;
 	else if (n > 5 && strncasecmp(body, "IPv6:", 5) == 0) {
@@ -255,10 +273,10 @@ literal(struct cur *c, enum addr_literal *kind)
 		    colon[-1] == '-' || colon + 1 == body + n)
 			return ADDR_ESYNTAX;
 		for (const char *p = body; p < colon; p++)
-			if (!isalnum((unsigned char)*p) && *p != '-')
+			if (!is_letdig(*p) && *p != '-')
 				return ADDR_ESYNTAX;
 		for (const char *p = colon + 1; p < body + n; p++)
-			if (*p < 33 || *p > 126 || *p == '[' || *p == '\\' || *p == ']')
+			if (*p == '[' || *p == '\\')
 				return ADDR_ESYNTAX;
 		*kind = ADDR_LIT_GENERAL;
 	}
@@ -278,32 +296,34 @@ addr_is_dotstring(const char *local, size_t len, unsigned flags)
 	return dot_string(&c, tmp, sizeof tmp, &n) == ADDR_OK && c.pos == len;
 }
 
-/* The canonical form: dot-string as is, else quoted with \" and \\ escaped. */
+/*
+ * The canonical form: the local part as a dot-string when it is one, else
+ * quoted with only " and \ escaped; then "@" and the domain as written.
+ * It must fit in a path with its brackets.
+ */
 static enum addr_error
 canonical(struct addr *a, unsigned flags)
 {
-	char	 buf[ADDR_PATH_MAX + 8];
-	size_t	 n = 0;
+	char	 buf[2 * ADDR_LOCAL_MAX + 2 + 1 + ADDR_DOMAIN_MAX + 1];
+	size_t	 n = 0, dlen = strlen(a->domain);
 
 	if (addr_is_dotstring(a->local, a->local_len, flags)) {
 		memcpy(buf, a->local, a->local_len);
 		n = a->local_len;
 	} else {
 		buf[n++] = '"';
-		for (size_t i = 0; i < a->local_len && n < ADDR_PATH_MAX; i++) {
+		for (size_t i = 0; i < a->local_len; i++) {
 			if (a->local[i] == '"' || a->local[i] == '\\')
 				buf[n++] = '\\';
 			buf[n++] = a->local[i];
 		}
 		buf[n++] = '"';
 	}
-	if (a->domain[0] != '\0') {
-		int r = snprintf(buf + n, sizeof buf - n, "@%s", a->domain);
-		if (r < 0 || (size_t)r >= sizeof buf - n)
-			return ADDR_ETOOLONG;
-		n += (size_t)r;
+	if (dlen > 0) {
+		buf[n++] = '@';
+		memcpy(buf + n, a->domain, dlen);
+		n += dlen;
 	}
-	/* A path is at most 256 octets with its brackets. */
 	if (n > ADDR_PATH_MAX - 2)
 		return ADDR_ETOOLONG;
 	memcpy(a->mailbox, buf, n);
@@ -315,30 +335,33 @@ static enum addr_error
 mailbox(struct cur *c, struct addr *a)
 {
 	enum addr_error	 err;
-	size_t		 dstart;
+	size_t		 start = c->pos, dstart;
 
 	if (peek(c) == '"') {
-		err = quoted_string(c, a->local, sizeof a->local, &a->local_len);
+		err = quoted_string(c, a->local, sizeof a->local,
+		    &a->local_len);
 		a->was_quoted = 1;
 	} else
 		err = dot_string(c, a->local, sizeof a->local, &a->local_len);
 	if (err != ADDR_OK)
 		return err;
-	if (peek(c) != '@') {
-		if (c->flags & ADDR_ALLOW_LOCAL)
-			return canonical(a, c->flags);
+	if (peek(c) == '@') {
+		c->pos++;
+		dstart = c->pos;
+		if (peek(c) == '[')
+			err = literal(c, &a->literal);
+		else
+			err = domain(c);
+		if (err != ADDR_OK)
+			return err;
+		/* Both parsers bound the length by ADDR_DOMAIN_MAX. */
+		memcpy(a->domain, c->s + dstart, c->pos - dstart);
+		a->domain[c->pos - dstart] = '\0';
+	} else if (!(c->flags & ADDR_ALLOW_LOCAL))
 		return ADDR_ESYNTAX;
-	}
-	c->pos++;
-	dstart = c->pos;
-	if (peek(c) == '[')
-		err = literal(c, &a->literal);
-	else
-		err = domain(c);
-	if (err != ADDR_OK)
-		return err;
-	memcpy(a->domain, c->s + dstart, c->pos - dstart);
-	a->domain[c->pos - dstart] = '\0';
+	/* As written, too, a mailbox must fit in a path with its brackets. */
+	if (c->pos - start > ADDR_PATH_MAX - 2)
+		return ADDR_ETOOLONG;
 	return canonical(a, c->flags);
 }
 
@@ -415,7 +438,8 @@ addr_parse_path(const char *s, size_t len, unsigned flags, struct addr *out,
 		goto fail;
 	}
 	c.pos++;
-	if (c.pos > ADDR_PATH_MAX && !out->had_route) {
+	/* The route counts too (RFC 5321 4.5.3.1.3), though it is dropped. */
+	if (c.pos > ADDR_PATH_MAX) {
 		err = ADDR_ETOOLONG;
 		goto fail;
 	}
@@ -454,9 +478,11 @@ addr_strerror(enum addr_error e)
 	switch (e) {
 	case ADDR_OK:		return "no error";
 	case ADDR_ESYNTAX:	return "not an RFC 5321 mailbox";
-	case ADDR_ETOOLONG:	return "too long (local part 64, domain 255, path 256 octets)";
+	case ADDR_ETOOLONG:
+		return "too long (local part 64, domain 255, path 256 octets)";
 	case ADDR_EROUTE:	return "source routes are not accepted";
-	case ADDR_E8BIT:	return "8-bit characters need SMTPUTF8, and valid UTF-8";
+	case ADDR_E8BIT:
+		return "8-bit characters need SMTPUTF8, and valid UTF-8";
 	case ADDR_ENULL:	return "the null path <> is not allowed here";
 	}
 	return "unknown address error";

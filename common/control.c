@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,7 +68,14 @@ const struct ctl_def ctl_table[] = {
 	{ NULL, 0, NULL, NULL, 0, 0, NULL },
 };
 
+/* def_from chains are short (rcpthosts -> locals -> me); a longer one is a loop. */
 #define DEF_DEPTH 4
+
+/* Where a setting's value came from, for messages: line 0 is its default. */
+struct origin {
+	char	 path[HOME_PATH_MAX];
+	size_t	 line;
+};
 
 const struct ctl_def *
 ctl_lookup(const char *name)
@@ -113,98 +121,160 @@ list_add(struct ctl_list *l, const char *s, size_t len)
 	return 0;
 }
 
-/* Split buf into items: comments, blanks and surrounding space dropped. */
+/* One warning naming the file (and line, when known); errno is EINVAL after. */
+static int __attribute__((format(printf, 3, 4)))
+bad_content(const char *path, size_t line, const char *fmt, ...)
+{
+	char	 q[LOG_QUOTE_MAX], reason[256];
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(reason, sizeof reason, fmt, ap);
+	va_end(ap);
+	if (line > 0)
+		log_warnx("file=%s line=%zu reason=\"%s\"",
+		    log_quotes(q, sizeof q, path), line, reason);
+	else
+		log_warnx("file=%s reason=\"%s\"", log_quotes(q, sizeof q, path),
+		    reason);
+	errno = EINVAL;
+	return -1;
+}
+
+/* A system call failed on path: log it, keep its errno. */
 static int
-parse_lines(const char *path, const char *buf, size_t len, struct ctl_list *out)
+sys_failed(const char *path, const char *action)
+{
+	char	 q[LOG_QUOTE_MAX];
+	int	 saved = errno;
+
+	log_warn("file=%s action=%s", log_quotes(q, sizeof q, path), action);
+	errno = saved;
+	return -1;
+}
+
+/*
+ * Split buf into items: comments, blank lines and surrounding white space
+ * dropped. *first is the line of the first item (0 when there is none).
+ */
+static int
+parse_lines(const char *path, const char *buf, size_t len, struct ctl_list *out,
+    size_t *first)
 {
 	size_t	 lineno = 0, pos = 0;
 
-	if (memchr(buf, '\0', len) != NULL) {
-		log_warnx("file=%s reason=\"contains a NUL byte; rewrite it as text\"", path);
-		errno = EINVAL;
-		return -1;
-	}
+	*first = 0;
 	while (pos < len) {
-		const char *s = buf + pos, *nl = memchr(s, '\n', len - pos);
+		const char *s = buf + pos, *nl = memchr(s, '\n', len - pos), *hash;
 		size_t n = nl != NULL ? (size_t)(nl - s) : len - pos;
-		const char *hash = memchr(s, '#', n);
 
 		lineno++;
 		pos += n + (nl != NULL);
-		if (n > CTL_LINE_MAX) {
-			log_warnx("file=%s line=%zu reason=\"line longer than %d octets\"",
-			    path, lineno, CTL_LINE_MAX);
-			errno = EINVAL;
-			return -1;
-		}
-		if (hash != NULL)
+		if (n > CTL_LINE_MAX)
+			return bad_content(path, lineno, "line longer than "
+			    "%d octets; shorten it or split it into items",
+			    CTL_LINE_MAX);
+		if (memchr(s, '\0', n) != NULL)
+			return bad_content(path, lineno, "NUL byte; "
+			    "a control file is text, rewrite this line");
+		if ((hash = memchr(s, '#', n)) != NULL)
 			n = (size_t)(hash - s);
 		while (n > 0 && (*s == ' ' || *s == '\t'))
 			s++, n--;
 		while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
 			n--;
-		if (n > 0 && list_add(out, s, n) == -1)
+		if (n == 0)
+			continue;
+		if (list_add(out, s, n) == -1)
 			return -1;
+		if (*first == 0)
+			*first = lineno;
 	}
 	return 0;
+}
+
+/* Read all of fd into b, but never more than CTL_FILE_MAX octets. */
+static int
+slurp(const char *path, int fd, off_t size, struct str *b)
+{
+	ssize_t	 r;
+
+	/* The size is a hint: the file may change while it is read. */
+	if (str_reserve(b, (size_t)size + 1) == -1)
+		return -1;
+	for (;;) {
+		if (b->cap - b->len < 2 && str_reserve(b, 4096) == -1)
+			return -1;
+		r = read(fd, b->s + b->len, b->cap - b->len - 1);
+		if (r == 0)
+			break;
+		if (r == -1) {
+			if (errno == EINTR)
+				continue;
+			return sys_failed(path, "read");
+		}
+		b->len += (size_t)r;
+		if (b->len > CTL_FILE_MAX)
+			return bad_content(path, 0, "larger than %d octets; shorten it",
+			    CTL_FILE_MAX);
+	}
+	return 0;
+}
+
+/* ctl_read_file(), and the line of the first item into *first. */
+static int
+read_items(const char *path, struct ctl_list *out, size_t *first)
+{
+	struct stat	 st;
+	struct str	 b = STR_INIT;
+	int		 fd, rc, saved;
+
+	out->items = NULL;
+	out->n = 0;
+	*first = 0;
+	/* Non-blocking, so that a FIFO put here cannot hang the open. */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1) {
+		if (errno != ENOENT)
+			return sys_failed(path, "open");
+		/* A symbolic link to nothing is a mistake, not a missing file. */
+		if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+			char q[LOG_QUOTE_MAX];
+
+			log_warnx("file=%s reason=\"symbolic link to a missing "
+			    "file; fix the link or remove it\"",
+			    log_quotes(q, sizeof q, path));
+			errno = ENOENT;
+			return -1;
+		}
+		return 0;
+	}
+	if (fstat(fd, &st) == -1)
+		rc = sys_failed(path, "fstat");
+	else if (!S_ISREG(st.st_mode))
+		rc = bad_content(path, 0, "not a regular file; "
+		    "make it a file or a symbolic link to one");
+	else if (st.st_size > CTL_FILE_MAX)
+		rc = bad_content(path, 0, "larger than %d octets; shorten it",
+		    CTL_FILE_MAX);
+	else if ((rc = slurp(path, fd, st.st_size, &b)) == 0)
+		rc = parse_lines(path, b.s, b.len, out, first);
+	saved = errno;
+	close(fd);
+	str_free(&b);
+	if (rc == -1) {
+		ctl_list_free(out);
+		errno = saved;
+		return -1;
+	}
+	return 1;
 }
 
 int
 ctl_read_file(const char *path, struct ctl_list *out)
 {
-	struct stat	 st;
-	char		*buf;
-	ssize_t		 r;
-	size_t		 len = 0;
-	int		 fd;
+	size_t	 first;
 
-	out->items = NULL;
-	out->n = 0;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1) {
-		if (errno == ENOENT)
-			return 0;
-		log_warn("file=%s action=open", path);
-		return -1;
-	}
-	if (fstat(fd, &st) == -1) {
-		log_warn("file=%s action=fstat", path);
-		close(fd);
-		return -1;
-	}
-	if (!S_ISREG(st.st_mode) || st.st_size > CTL_FILE_MAX) {
-		errno = EINVAL;
-		log_warnx("file=%s reason=\"not a regular file of at most %d octets\"",
-		    path, CTL_FILE_MAX);
-		close(fd);
-		return -1;
-	}
-	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
-		close(fd);
-		return -1;
-	}
-	/* Read to the end, in case it grew; never past the bound. */
-	while (len <= (size_t)st.st_size &&
-	    (r = read(fd, buf + len, (size_t)st.st_size + 1 - len)) != 0) {
-		if (r == -1) {
-			if (errno == EINTR)
-				continue;
-			log_warn("file=%s action=read", path);
-			free(buf);
-			close(fd);
-			return -1;
-		}
-		len += (size_t)r;
-	}
-	close(fd);
-	if (parse_lines(path, buf, len, out) == -1) {
-		int saved = errno;
-		free(buf);
-		ctl_list_free(out);
-		errno = saved;
-		return -1;
-	}
-	free(buf);
-	return 1;
+	return read_items(path, out, &first);
 }
 
 static const struct ctl_def *
@@ -213,69 +283,101 @@ declared(const char *name)
 	const struct ctl_def *d = ctl_lookup(name);
 
 	if (d == NULL) {
-		log_warnx("reason=\"bug: control file %s is not declared in control.c\"", name);
+		log_warnx("reason=\"bug: control file %s is not declared in control.c\"",
+		    name);
 		errno = ENOENT;
 	}
 	return d;
 }
 
-static int
-default_list(const struct ctl_def *d, struct ctl_list *out, int depth);
+static int default_items(const struct ctl_def *, struct ctl_list *,
+    struct origin *, int);
 
 /* The items of setting d: its file, else its default. */
 static int
-read_setting(const struct ctl_def *d, struct ctl_list *out, int depth)
+setting_items(const struct ctl_def *d, struct ctl_list *out, struct origin *o,
+    int depth)
 {
-	char	 path[HOME_PATH_MAX], rel[128];
-	int	 r;
+	char	 rel[128];
+	int	 r, n;
 
-	snprintf(rel, sizeof rel, "control/%s", d->name);
-	if (home_path(path, sizeof path, rel) == -1)
+	n = snprintf(rel, sizeof rel, "control/%s", d->name);
+	if (n < 0 || (size_t)n >= sizeof rel) {
+		errno = ENAMETOOLONG;
 		return -1;
-	if ((r = ctl_read_file(path, out)) == -1)
+	}
+	if (home_path(o->path, sizeof o->path, rel) == -1)
+		return sys_failed(rel, "home_path");
+	if ((r = read_items(o->path, out, &o->line)) == -1)
 		return -1;
 	/* Missing: the default. Empty: the default too, except for lists. */
 	if (r == 0 || (out->n == 0 && d->type != CTL_LIST))
-		return default_list(d, out, depth);
+		return default_items(d, out, o, depth);
 	return 0;
 }
 
+/* me and locals have defaults that are computed, not written in the table. */
 static int
-default_list(const struct ctl_def *d, struct ctl_list *out, int depth)
+computed_default(const struct ctl_def *d, struct ctl_list *out,
+    struct origin *o, int depth)
 {
-	char	 host[256];
-	const char *p, *nl;
+	struct ctl_list	 me = { NULL, 0 };
+	char		 host[256];
+	int		 rc = 0;
 
-	ctl_list_free(out);
-	if (d->def_from != NULL) {
-		const struct ctl_def *from = ctl_lookup(d->def_from);
-		if (from == NULL || depth >= DEF_DEPTH) {
-			errno = ELOOP;
-			return -1;
-		}
-		return read_setting(from, out, depth + 1);
-	}
-	if (strcmp(d->name, "me") == 0 || strcmp(d->name, "locals") == 0) {
-		struct ctl_list me = { NULL, 0 };
-		if (strcmp(d->name, "locals") == 0) {
-			if (read_setting(ctl_lookup("me"), &me, depth + 1) == -1)
-				return -1;
-			if ((me.n > 0 && list_add(out, me.items[0], strlen(me.items[0])) == -1) ||
-			    list_add(out, "localhost", 9) == -1) {
-				ctl_list_free(&me);
-				return -1;
-			}
-			ctl_list_free(&me);
-			return 0;
-		}
+	if (strcmp(d->name, "me") == 0) {
 		if (gethostname(host, sizeof host) == -1 || host[0] == '\0')
 			strlcpy(host, "localhost", sizeof host);
 		host[sizeof host - 1] = '\0';
 		return list_add(out, host, strlen(host));
 	}
-	for (p = d->def != NULL ? d->def : ""; *p != '\0'; p = nl != NULL ? nl + 1 : p + strlen(p)) {
+	if (strcmp(d->name, "locals") != 0) {
+		log_warnx("reason=\"bug: control file %s has no default\"", d->name);
+		errno = EINVAL;
+		return -1;
+	}
+	if (setting_items(ctl_lookup("me"), &me, o, depth + 1) == -1)
+		return -1;
+	if (me.n > 0 && strcasecmp(me.items[0], "localhost") != 0)
+		rc = list_add(out, me.items[0], strlen(me.items[0]));
+	if (rc == 0)
+		rc = list_add(out, "localhost", strlen("localhost"));
+	ctl_list_free(&me);
+	o->line = 0;
+	return rc;
+}
+
+static int
+default_items(const struct ctl_def *d, struct ctl_list *out, struct origin *o,
+    int depth)
+{
+	const char	*p, *nl;
+	size_t		 n;
+
+	ctl_list_free(out);
+	o->line = 0;
+	if (depth >= DEF_DEPTH) {
+		log_warnx("reason=\"bug: control file %s: def_from chain too long\"",
+		    d->name);
+		errno = ELOOP;
+		return -1;
+	}
+	if (d->def_from != NULL) {
+		const struct ctl_def *from = ctl_lookup(d->def_from);
+
+		if (from == NULL) {
+			log_warnx("reason=\"bug: control file %s: def_from %s "
+			    "is not declared\"", d->name, d->def_from);
+			errno = ENOENT;
+			return -1;
+		}
+		return setting_items(from, out, o, depth + 1);
+	}
+	if (d->def == NULL)
+		return computed_default(d, out, o, depth);
+	for (p = d->def; *p != '\0'; p += n + (nl != NULL)) {
 		nl = strchr(p, '\n');
-		size_t n = nl != NULL ? (size_t)(nl - p) : strlen(p);
+		n = nl != NULL ? (size_t)(nl - p) : strlen(p);
 		if (n > 0 && list_add(out, p, n) == -1)
 			return -1;
 	}
@@ -285,13 +387,14 @@ default_list(const struct ctl_def *d, struct ctl_list *out, int depth)
 int
 ctl_list(const char *name, struct ctl_list *out)
 {
-	const struct ctl_def *d = declared(name);
+	const struct ctl_def	*d = declared(name);
+	struct origin		 o;
 
 	out->items = NULL;
 	out->n = 0;
 	if (d == NULL)
 		return -1;
-	return read_setting(d, out, 0);
+	return setting_items(d, out, &o, 0);
 }
 
 int
@@ -307,25 +410,46 @@ ctl_string(const char *name, struct str *out)
 	return rc;
 }
 
+/* Decimal: an optional "-", then digits only (no "+", space or "0x"). */
+static int
+decimal(const char *s, long long min, long long max, long long *v,
+    const char **why)
+{
+	const char	*p = s + (*s == '-');
+
+	if (*p == '\0' || strspn(p, "0123456789") != strlen(p)) {
+		*why = "not a decimal number";
+		return -1;
+	}
+	*v = strtonum(s, min, max, why);
+	return *why != NULL ? -1 : 0;
+}
+
 int
 ctl_number(const char *name, long long *out)
 {
-	const struct ctl_def *d = declared(name);
-	struct ctl_list	 l;
-	const char	*err = NULL;
-	long long	 v;
+	const struct ctl_def	*d = declared(name);
+	struct ctl_list		 l;
+	struct origin		 o;
+	const char		*why = NULL;
+	char			 qp[LOG_QUOTE_MAX], qv[LOG_QUOTE_MAX];
+	long long		 v = 0;
 
-	if (d == NULL || ctl_list(name, &l) == -1)
+	if (d == NULL)
 		return -1;
-	if (l.n == 0) {
-		ctl_list_free(&l);
-		errno = EINVAL;
+	if (setting_items(d, &l, &o, 0) == -1)
 		return -1;
-	}
-	v = strtonum(l.items[0], d->min, d->max, &err);
-	if (err != NULL) {
-		log_warnx("file=%s/control/%s value=\"%.40s\" reason=\"must be a number from "
-		    "%lld to %lld (%s)\"", home_dir(), name, l.items[0], d->min, d->max, err);
+	if (l.n == 0 || decimal(l.items[0], d->min, d->max, &v, &why) == -1) {
+		if (o.line == 0)
+			log_warnx("reason=\"bug: control file %s has a bad default\"",
+			    d->name);
+		else {
+			log_warnx("file=%s line=%zu value=%s reason=\"%s; write a "
+			    "whole number from %lld to %lld\"",
+			    log_quotes(qp, sizeof qp, o.path), o.line,
+			    log_quotes(qv, sizeof qv, l.items[0]),
+			    why != NULL ? why : "empty", d->min, d->max);
+		}
 		ctl_list_free(&l);
 		errno = EINVAL;
 		return -1;

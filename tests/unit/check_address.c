@@ -26,6 +26,17 @@ static const struct pcase paths[] = {
 	{ "<A.B-c+d@Sub.Example.ORG>", 0, ADDR_OK, "A.B-c+d@Sub.Example.ORG", 0 },
 	{ "<!#$%&'*+-/=?^_`{|}~@x.y>", 0, ADDR_OK, "!#$%&'*+-/=?^_`{|}~@x.y", 0 },
 	{ "<a@example.org> SIZE=10", 0, ADDR_OK, "a@example.org", 15 },
+	{ "<a@b> SIZE=10", 0, ADDR_OK, "a@b", 5 },
+	{ "<A@B>", N | R | L | U, ADDR_OK, "A@B", 0 },
+	{ "<>", B, ADDR_ENULL, NULL, 0 },
+	{ "<> ", N | B, ADDR_OK, "", 2 },
+	{ "postmaster", B | L, ADDR_OK, "postmaster", 0 },
+	{ "postmaster", B, ADDR_ESYNTAX, NULL, 0 },
+	{ "a@b\tSIZE=1", B, ADDR_ESYNTAX, NULL, 0 },
+	{ "a@b\r\n", B, ADDR_ESYNTAX, NULL, 0 },
+	{ "a@b>", B, ADDR_ESYNTAX, NULL, 0 },
+	{ " a@b", B, ADDR_ESYNTAX, NULL, 0 },
+	{ "<\"post master\">", L, ADDR_OK, "\"post master\"", 0 },
 	{ "<>", N, ADDR_OK, "", 0 },
 	{ "<>", 0, ADDR_ENULL, NULL, 0 },
 	{ "<> BODY=8BITMIME", N, ADDR_OK, "", 2 },
@@ -41,6 +52,11 @@ static const struct pcase paths[] = {
 	{ "<@a.example,@b.example:c@d.example>", 0, ADDR_EROUTE, NULL, 0 },
 	{ "<@a.example:c@d.example>", 0, ADDR_EROUTE, NULL, 0 },
 	{ "<@a.example c@d.example>", R, ADDR_ESYNTAX, NULL, 0 },
+	{ "<@a,c@d.example>", R, ADDR_ESYNTAX, NULL, 0 },
+	{ "<@a:>", R, ADDR_ESYNTAX, NULL, 0 },
+	{ "<@a.:c@d.example>", R, ADDR_ESYNTAX, NULL, 0 },
+	{ "<@[192.0.2.1]:c@d.example>", R, ADDR_ESYNTAX, NULL, 0 },
+	{ "<@a,,@b:c@d.example>", R, ADDR_ESYNTAX, NULL, 0 },
 	{ "<a..b@example.org>", 0, ADDR_ESYNTAX, NULL, 0 },
 	{ "<.a@example.org>", 0, ADDR_ESYNTAX, NULL, 0 },
 	{ "<a.@example.org>", 0, ADDR_ESYNTAX, NULL, 0 },
@@ -66,6 +82,14 @@ static const struct pcase paths[] = {
 	{ "<\"a@example.org>", 0, ADDR_ESYNTAX, NULL, 0 },
 	{ "<\"a\tb\"@example.org>", 0, ADDR_ESYNTAX, NULL, 0 },
 	{ "<\"\"@example.org>", 0, ADDR_OK, "\"\"@example.org", 0 },
+	{ "<\"a.b\"@example.org>", 0, ADDR_OK, "a.b@example.org", 0 },
+	{ "<\"a..b\"@example.org>", 0, ADDR_OK, "\"a..b\"@example.org", 0 },
+	{ "<\"\\\"\"@example.org>", 0, ADDR_OK, "\"\\\"\"@example.org", 0 },
+	{ "<\"a\\\xc3\xa9\"@example.org>", U, ADDR_ESYNTAX, NULL, 0 },
+	{ "<\"a\\\xc3\xa9\"@example.org>", 0, ADDR_E8BIT, NULL, 0 },
+	{ "<\"\xc3\xa9\"@example.org>", U, ADDR_OK, "\xc3\xa9@example.org", 0 },
+	{ "<\"\xc3\xa9 x\"@example.org>", U, ADDR_OK, "\"\xc3\xa9 x\"@example.org", 0 },
+	{ "<\"a\\\"@example.org>", 0, ADDR_ESYNTAX, NULL, 0 },
 	/* Address literals. */
 	{ "<a@[192.0.2.1]>", 0, ADDR_OK, "a@[192.0.2.1]", 0 },
 	{ "<a@[192.0.2.256]>", 0, ADDR_ESYNTAX, NULL, 0 },
@@ -78,6 +102,21 @@ static const struct pcase paths[] = {
 	{ "<a@[x-tag:some-thing]>", 0, ADDR_OK, "a@[x-tag:some-thing]", 0 },
 	{ "<a@[tag:]>", 0, ADDR_ESYNTAX, NULL, 0 },
 	{ "<a@[192.0.2.1>", 0, ADDR_ESYNTAX, NULL, 0 },
+	{ "<a@[001.02.3.255]>", 0, ADDR_OK, "a@[001.02.3.255]", 0 },
+	{ "<a@[1.2.3.]>", 0, ADDR_ESYNTAX, NULL, 0 },
+	{ "<a@[1..2.3]>", 0, ADDR_ESYNTAX, NULL, 0 },
+	{ "<a@[ 1.2.3.4]>", 0, ADDR_ESYNTAX, NULL, 0 },
+	{ "<a@[1.2.3.4]x>", 0, ADDR_ESYNTAX, NULL, 0 },
+	{ "<a@[]>", 0, ADDR_ESYNTAX, NULL, 0 },
+	{ "<a@[ipv6:::1]>", 0, ADDR_OK, "a@[ipv6:::1]", 0 },
+	{ "<a@[IPv6:::ffff:192.0.2.1]>", 0, ADDR_OK, "a@[IPv6:::ffff:192.0.2.1]", 0 },
+	{ "<a@[IPv6:::1%eth0]>", 0, ADDR_ESYNTAX, NULL, 0 },
+	{ "<a@[IPv6:1:2:3:4:5:6:7:8:9]>", 0, ADDR_ESYNTAX, NULL, 0 },
+	{ "<a@[IPv6:]>", 0, ADDR_ESYNTAX, NULL, 0 },
+	{ "<a@[x:a b]>", 0, ADDR_ESYNTAX, NULL, 0 },
+	{ "<a@[x:a[b]>", 0, ADDR_ESYNTAX, NULL, 0 },
+	{ "<a@[:abc]>", 0, ADDR_ESYNTAX, NULL, 0 },
+	{ "<a@[x_y:abc]>", 0, ADDR_ESYNTAX, NULL, 0 },
 	/* 8-bit: only with SMTPUTF8, and only valid UTF-8. */
 	{ "<j\xc3\xb6rg@example.org>", 0, ADDR_E8BIT, NULL, 0 },
 	{ "<j\xc3\xb6rg@example.org>", U, ADDR_OK, "j\xc3\xb6rg@example.org", 0 },
@@ -90,6 +129,14 @@ static const struct pcase paths[] = {
 	{ "<a\xf4\x90\x80\x80@example.org>", U, ADDR_E8BIT, NULL, 0 }, /* > U+10FFFF */
 	{ "<a\xc3@example.org>", U, ADDR_E8BIT, NULL, 0 },           /* truncated */
 	{ "<a\x80@example.org>", U, ADDR_E8BIT, NULL, 0 },           /* lone continuation */
+	{ "<a\xe4\xbd@example.org>", U, ADDR_E8BIT, NULL, 0 },       /* truncated 3-byte */
+	{ "a@b.\xe4\xbd", B | U, ADDR_E8BIT, NULL, 0 },             /* truncated at len */
+	{ "a@b.\xf0\x9f\x98", B | U, ADDR_E8BIT, NULL, 0 },        /* truncated 4-byte */
+	{ "a@b.\xf0\x9f\x98\x80", B | U, ADDR_OK, "a@b.\xf0\x9f\x98\x80", 0 },
+	{ "<a@\xed\xa0\x80.example>", U, ADDR_E8BIT, NULL, 0 },     /* surrogate */
+	{ "<a@\xc0\x80.example>", U, ADDR_E8BIT, NULL, 0 },         /* overlong */
+	{ "<a@b\xc3\xbcro.example>", 0, ADDR_E8BIT, NULL, 0 },
+	{ "<a\xff@example.org>", U, ADDR_E8BIT, NULL, 0 },
 	{ "<a@[192.0.2.\xc3\xa9]>", U, ADDR_E8BIT, NULL, 0 },
 	/* Control characters never. */
 	{ "<a\r@example.org>", 0, ADDR_ESYNTAX, NULL, 0 },
@@ -182,6 +229,47 @@ START_TEST(limits)
 	ck_assert_int_eq(addr_parse_path(path, strlen(path), 0, &a, NULL), ADDR_OK);
 	snprintf(path, sizeof path, "<ab@%s>", buf);
 	ck_assert_int_eq(addr_parse_path(path, strlen(path), 0, &a, NULL), ADDR_ETOOLONG);
+	/* The same mailbox bare: 254 fits, 255 does not. */
+	snprintf(path, sizeof path, "a@%s", buf);
+	ck_assert_int_eq(addr_parse_path(path, strlen(path), ADDR_ALLOW_BARE, &a, NULL), ADDR_OK);
+	ck_assert_int_eq(addr_parse_mailbox(path, strlen(path), 0, &a), ADDR_OK);
+	ck_assert_uint_eq(strlen(a.mailbox), 254);
+	snprintf(path, sizeof path, "ab@%s", buf);
+	ck_assert_int_eq(addr_parse_path(path, strlen(path), ADDR_ALLOW_BARE, &a, NULL),
+	    ADDR_ETOOLONG);
+	ck_assert_int_eq(addr_parse_mailbox(path, strlen(path), 0, &a), ADDR_ETOOLONG);
+	/* A domain of 255 can only be too long for its path; 256 for itself. */
+	snprintf(buf, sizeof buf, "%s.%s.%s.%s", d63, d63, d63, d63);
+	snprintf(path, sizeof path, "a@%s", buf);
+	ck_assert_int_eq(addr_parse_mailbox(path, strlen(path), 0, &a), ADDR_ETOOLONG);
+	snprintf(path, sizeof path, "a@%s.%.62s.x", d63, d64);
+	ck_assert_int_eq(addr_parse_mailbox(path, strlen(path), 0, &a), ADDR_OK);
+	/* A route counts towards the 256 even though it is dropped. */
+	snprintf(path, sizeof path, "<@%s:a@%.60s>", d63, d63);
+	ck_assert_uint_eq(strlen(path), 129);
+	ck_assert_int_eq(addr_parse_path(path, strlen(path), ADDR_ALLOW_ROUTE, &a, NULL), ADDR_OK);
+	snprintf(path, sizeof path, "<@%s.%s,@%s:a@%.60s>", d63, d63, d63, d63);
+	ck_assert_uint_eq(strlen(path), 258);
+	ck_assert_int_eq(addr_parse_path(path, strlen(path), ADDR_ALLOW_ROUTE, &a, NULL),
+	    ADDR_ETOOLONG);
+	/* An address literal is bounded as a domain, brackets included. */
+	memset(path, 'x', sizeof path);
+	memcpy(path, "<a@[t:", 6);
+	path[3 + 254] = ']';
+	path[3 + 255] = '>';
+	ck_assert_int_eq(addr_parse_path(path, 3 + 256, 0, &a, NULL), ADDR_ETOOLONG);
+	path[3 + 254] = path[3 + 255] = 'x';	/* so that the literal runs on */
+	path[3 + 1000] = ']';
+	path[3 + 1001] = '>';
+	ck_assert_int_eq(addr_parse_path(path, 3 + 1002, 0, &a, NULL), ADDR_ETOOLONG);
+	ck_assert_str_eq(a.domain, "");
+	memcpy(path, "<[t:", 4);
+	path[250] = ']';
+	ck_assert_int_eq(addr_parse_mailbox(path + 1, 250, ADDR_ALLOW_LOCAL, &a), ADDR_ESYNTAX);
+	memcpy(path, "a@[t:", 5);
+	ck_assert_int_eq(addr_parse_mailbox(path, 251, 0, &a), ADDR_OK);
+	ck_assert_int_eq(a.literal, ADDR_LIT_GENERAL);
+	ck_assert_uint_eq(strlen(a.domain), 249);
 	free(l64);
 	free(l65);
 	free(d63);
@@ -216,6 +304,100 @@ START_TEST(mailbox_and_flags)
 	ck_assert_int_eq(a.had_route, 1);
 	/* A NUL inside is never part of an address. */
 	ck_assert_int_eq(addr_parse_mailbox("a\0b@x.example", 13, 0, &a), ADDR_ESYNTAX);
+	ck_assert_int_eq(addr_parse_mailbox("\"a\0b\"@x.example", 15, 0, &a), ADDR_ESYNTAX);
+	ck_assert_int_eq(addr_parse_mailbox("a@x.ex\0ample", 13, 0, &a), ADDR_ESYNTAX);
+	ck_assert_int_eq(addr_parse_mailbox("a@[IPv6:::1\0]", 13, 0, &a), ADDR_ESYNTAX);
+	ck_assert_int_eq(addr_parse_mailbox("a@[1.2.3.4\0]", 12, 0, &a), ADDR_ESYNTAX);
+	ck_assert_int_eq(addr_parse_path("<a@x>\0", 6, 0, &a, NULL), ADDR_OK);
+	ck_assert_int_eq(addr_parse_path("a@x\0", 4, ADDR_ALLOW_BARE, &a, NULL), ADDR_ESYNTAX);
+	/* len, not a NUL, ends the input. */
+	ck_assert_int_eq(addr_parse_mailbox("a@x.example", 3, 0, &a), ADDR_OK);
+	ck_assert_str_eq(a.mailbox, "a@x");
+	ck_assert_int_eq(addr_parse_path("<a@x.example>", 12, 0, &a, NULL), ADDR_ESYNTAX);
+}
+END_TEST
+
+/* The other fields of struct addr, and that a failure leaves it cleared. */
+START_TEST(fields)
+{
+	struct addr	 a;
+	size_t		 used = 99;
+
+	ck_assert_int_eq(addr_parse_path("<\"a\\\"b\\\\c\"@[x-y:z]>", 19, 0, &a, &used),
+	    ADDR_OK);
+	ck_assert_uint_eq(used, 19);
+	ck_assert_str_eq(a.local, "a\"b\\c");
+	ck_assert_uint_eq(a.local_len, 5);
+	ck_assert_str_eq(a.domain, "[x-y:z]");
+	ck_assert_str_eq(a.mailbox, "\"a\\\"b\\\\c\"@[x-y:z]");
+	ck_assert_int_eq(a.was_quoted, 1);
+	ck_assert_int_eq(a.literal, ADDR_LIT_GENERAL);
+	ck_assert_int_eq(a.is_null + a.had_route + a.has_8bit, 0);
+
+	ck_assert_int_eq(addr_parse_path("<>", 2, ADDR_ALLOW_NULL, &a, &used), ADDR_OK);
+	ck_assert_int_eq(a.is_null, 1);
+	ck_assert_str_eq(a.domain, "");
+	ck_assert_uint_eq(a.local_len, 0);
+
+	ck_assert_int_eq(addr_parse_path("<a@b\xc3\xa9>", 7, ADDR_UTF8, &a, NULL), ADDR_OK);
+	ck_assert_int_eq(a.has_8bit, 1);
+	ck_assert_int_eq(a.was_quoted, 0);
+	ck_assert_int_eq(addr_parse_path("<a@b>", 5, ADDR_UTF8, &a, NULL), ADDR_OK);
+	ck_assert_int_eq(a.has_8bit, 0);
+
+	/* The "<a b>" case fails late, after the local part was decoded. */
+	used = 99;
+	ck_assert_int_eq(addr_parse_path("<\"x\"@b c>", 9, 0, &a, &used), ADDR_ESYNTAX);
+	ck_assert_uint_eq(used, 99);
+	ck_assert_str_eq(a.local, "");
+	ck_assert_int_eq(a.was_quoted, 0);
+	ck_assert_int_eq(addr_parse_path("<x@a.example>", 13, 0, &a, NULL), ADDR_OK);
+	ck_assert_int_eq(addr_parse_mailbox("x@[1.2.3.4", 10, 0, &a), ADDR_ESYNTAX);
+	ck_assert_str_eq(a.domain, "");
+	ck_assert_int_eq(a.literal, ADDR_LIT_NONE);
+}
+END_TEST
+
+/*
+ * Random inputs from an alphabet rich in delimiters: no crash and no read
+ * past len (ASan), and whatever parses has a canonical mailbox that parses
+ * back to itself.
+ */
+START_TEST(roundtrip)
+{
+	static const char alpha[] = "<>@.:,\"\\[]-a1Z IPv6x\xc3\xa9\x80";
+	unsigned	 seed = 12345;
+	size_t		 ok = 0;
+
+	for (int iter = 0; iter < 20000; iter++) {
+		char		 in[40], *buf;
+		struct addr	 a, b;
+		size_t		 n, used;
+		unsigned	 fl;
+
+		seed = seed * 1103515245 + 12345;
+		n = (seed >> 16) % sizeof in;
+		for (size_t i = 0; i < n; i++) {
+			seed = seed * 1103515245 + 12345;
+			in[i] = alpha[(seed >> 16) % (sizeof alpha - 1)];
+		}
+		fl = (seed >> 8) & 0x1f;
+		buf = malloc(n ? n : 1);
+		ck_assert_ptr_nonnull(buf);
+		memcpy(buf, in, n);
+		if (addr_parse_path(buf, n, fl, &a, &used) == ADDR_OK) {
+			ok++;
+			ck_assert_uint_le(used, n);
+			if (!a.is_null) {
+				ck_assert_int_eq(addr_parse_mailbox(a.mailbox,
+				    strlen(a.mailbox), fl, &b), ADDR_OK);
+				ck_assert_str_eq(b.mailbox, a.mailbox);
+				ck_assert_str_eq(b.local, a.local);
+			}
+		}
+		free(buf);
+	}
+	ck_assert_uint_gt(ok, 0);
 }
 END_TEST
 
@@ -223,6 +405,15 @@ START_TEST(helpers)
 {
 	ck_assert_int_eq(addr_domain_cmp("Example.ORG", "example.org"), 0);
 	ck_assert_int_ne(addr_domain_cmp("example.org", "example.net"), 0);
+	ck_assert_int_lt(addr_domain_cmp("a.example", "B.example"), 0);
+	ck_assert_int_gt(addr_domain_cmp("b.example", "A.example"), 0);
+	ck_assert_int_ne(addr_domain_cmp("example.org", "example.org."), 0);
+	ck_assert_int_eq(addr_domain_cmp("[IPv6:::1]", "[ipv6:::1]"), 0);
+	ck_assert_int_eq(addr_is_dotstring("a.b", 2, 0), 0);
+	ck_assert_int_eq(addr_is_dotstring("a.b", 1, 0), 1);
+	ck_assert_int_eq(addr_is_dotstring(".a", 2, 0), 0);
+	ck_assert_int_eq(addr_is_dotstring("a\"", 2, 0), 0);
+	ck_assert_int_eq(addr_is_dotstring("\xc3", 1, ADDR_UTF8), 0);
 	ck_assert_int_eq(addr_is_dotstring("a.b", 3, 0), 1);
 	ck_assert_int_eq(addr_is_dotstring("a b", 3, 0), 0);
 	ck_assert_int_eq(addr_is_dotstring("a..b", 4, 0), 0);
@@ -246,6 +437,8 @@ main(void)
 	tcase_add_test(tc, never_reads_past_len);
 	tcase_add_test(tc, limits);
 	tcase_add_test(tc, mailbox_and_flags);
+	tcase_add_test(tc, fields);
+	tcase_add_test(tc, roundtrip);
 	tcase_add_test(tc, helpers);
 	suite_add_tcase(s, tc);
 	return ck_run(s);

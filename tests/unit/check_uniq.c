@@ -25,9 +25,15 @@ START_TEST(qids)
 		ck_assert_int_eq(strncmp(ids[i], "6b05bb18", 8), 0);
 		ck_assert_int_eq(qid_time(ids[i]), 0x6b05bb18);
 	}
+	/*
+	 * 32 random bits per second: a repeat among 10,000 is rare but possible
+	 * (about 1 in 90), and harmless: the injector's O_EXCL create retries.
+	 */
 	qsort(ids, 10000, sizeof ids[0], cmp);
+	int same = 0;
 	for (int i = 1; i < 10000; i++)
-		ck_assert_str_ne(ids[i - 1], ids[i]);
+		same += strcmp(ids[i - 1], ids[i]) == 0;
+	ck_assert_int_le(same, 3);
 	ck_assert_uint_eq(qid_bucket("6b05bb1882db86ff"), 0xff);
 	ck_assert_uint_eq(qid_bucket("6b05bb1882db8600"), 0);
 	ck_assert(!qid_valid(""));
