@@ -85,41 +85,52 @@ fail:
 	return -1;
 }
 
-/* control/virtualdomains: "domain:prefix" turns user into prefix-user. */
+/*
+ * control/virtualdomains: the prefix for domain, "" when it has none (or
+ * maps to plain local names). An exact "domain:prefix" wins over the
+ * longest ".suffix:prefix" that ends the domain.
+ */
 static int
-map_virtual(const char *domain, char *user, size_t usersz)
+virtual_prefix(const char *domain, char *prefix, size_t prefixsz)
 {
 	struct ctl_list	 l;
-	char		 tmp[CTL_LINE_MAX + ADDR_LOCAL_MAX * 2 + 4];
+	size_t		 dlen = strlen(domain), best = 0;
 
-	if (*domain == '\0')
+	*prefix = '\0';
+	if (dlen == 0)
 		return 0;
 	if (ctl_list("virtualdomains", &l) == -1)
 		return -1;
 	for (size_t i = 0; i < l.n; i++) {
-		const char *colon = strchr(l.items[i], ':');
-		if (colon == NULL || (size_t)(colon - l.items[i]) != strlen(domain) ||
-		    strncasecmp(l.items[i], domain, strlen(domain)) != 0)
+		const char *it = l.items[i], *colon = strchr(it, ':');
+		size_t klen = colon != NULL ? (size_t)(colon - it) : 0;
+
+		if (klen == 0)
 			continue;
-		if (colon[1] != '\0') {
-			snprintf(tmp, sizeof tmp, "%s-%s", colon + 1, user);
-			strlcpy(user, tmp, usersz);
-			fold(user);
+		if (klen == dlen && strncasecmp(it, domain, dlen) == 0) {
+			strlcpy(prefix, colon + 1, prefixsz);
+			break;
 		}
-		break;
+		if (it[0] == '.' && klen < dlen && klen > best &&
+		    strncasecmp(it, domain + dlen - klen, klen) == 0) {
+			strlcpy(prefix, colon + 1, prefixsz);
+			best = klen;
+		}
 	}
 	ctl_list_free(&l);
+	fold(prefix);
 	return 0;
 }
 
+/* The first aliases entry for name: 1 found (out->targets), 0 not, -1 error. */
 static int
 find_alias(const char *name, struct lookup *out)
 {
-	char		 path[PATH_MAX], n[ADDR_LOCAL_MAX + 1];
+	char		 path[PATH_MAX], n[LOOKUP_NAME_MAX + 1];
 	struct ctl_list	 l, t;
-	int		 r, found = 0;
+	int		 found = 0;
 
-	if (home_path(path, sizeof path, "aliases") == -1 || (r = ctl_read_file(path, &l)) == -1)
+	if (home_path(path, sizeof path, "aliases") == -1 || ctl_read_file(path, &l) == -1)
 		return -1;
 	for (size_t i = 0; i < l.n && !found; i++) {
 		if (alias_parse(l.items[i], n, sizeof n, &t) == -1) {
@@ -137,6 +148,29 @@ find_alias(const char *name, struct lookup *out)
 	return found;
 }
 
+/* A users mailbox field made a Maildir path: under HOME/mail/, ending in "/". */
+static int
+user_maildir(const char *name, const char *box, char *out, size_t outsz)
+{
+	char	 rel[PATH_MAX];
+	int	 n;
+
+	if (*box == '\0')
+		n = snprintf(rel, sizeof rel, "mail/%s/Maildir/", name);
+	else if (*box == '/')
+		n = snprintf(rel, sizeof rel, "%s", box);
+	else
+		n = snprintf(rel, sizeof rel, "mail/%s", box);
+	if (n < 0 || (size_t)n >= sizeof rel - 1)
+		return -1;
+	if (rel[n - 1] != '/')
+		strlcat(rel, "/", sizeof rel);
+	if (*rel == '/')
+		return strlcpy(out, rel, outsz) < outsz ? 0 : -1;
+	return home_path(out, outsz, rel);
+}
+
+/* HOME/users: 1 found (out->maildir), 0 not, -1 error. */
 static int
 find_user(const char *name, struct lookup *out)
 {
@@ -148,49 +182,54 @@ find_user(const char *name, struct lookup *out)
 		return -1;
 	for (size_t i = 0; i < l.n && !found; i++) {
 		char *a = l.items[i], *c1 = strchr(a, ':'), *c2;
-		if (c1 == NULL || (c2 = strchr(c1 + 1, ':')) == NULL)
+
+		if (c1 == NULL || (c2 = strchr(c1 + 1, ':')) == NULL) {
+			log_warnx("file=%s item=%zu reason=\"not name:hash:mailbox; skipped\"",
+			    path, i + 1);
 			continue;
+		}
 		*c1 = '\0';
 		fold(a);
 		if (strcmp(a, name) != 0)
 			continue;
 		found = 1;
-		c2++;
-		if (*c2 == '/')
-			strlcpy(out->maildir, c2, sizeof out->maildir);
-		else {
-			char rel[PATH_MAX];
-			if (*c2 == '\0')
-				snprintf(rel, sizeof rel, "mail/%s/Maildir/", name);
-			else
-				snprintf(rel, sizeof rel, "mail/%s", c2);
-			if (home_path(out->maildir, sizeof out->maildir, rel) == -1)
-				found = -1;
+		if (user_maildir(name, c2 + 1, out->maildir, sizeof out->maildir) == -1) {
+			log_warnx("file=%s item=%zu reason=\"mailbox path too long\"", path, i + 1);
+			found = -1;
 		}
 	}
 	ctl_list_free(&l);
 	return found;
 }
 
+/*
+ * An account: never uid 0 (root reads mail through an alias), and only one
+ * with a home folder of its own, as qmail-getpw demands, so that daemons'
+ * accounts (home / or /nonexistent) are not mailboxes.
+ */
 static int
 find_system(const char *name, struct lookup *out)
 {
 	struct passwd	*pw;
-	long long	 on;
+	struct stat	 st;
 
-	if (ctl_number("systemusers", &on) == -1)
-		return -1;
-	(void)on;	/* systemusers is about logins; mail always reaches accounts */
 	errno = 0;
 	if ((pw = getpwnam(name)) == NULL)
 		return errno == 0 || errno == ENOENT || errno == ESRCH ? 0 : -1;
 	if (pw->pw_uid == 0 || pw->pw_dir == NULL || pw->pw_dir[0] != '/')
-		return 0;	/* root reads mail through an alias, never directly */
+		return 0;
+	if (strlcpy(out->dir, pw->pw_dir, sizeof out->dir) >= sizeof out->dir ||
+	    strlcpy(out->name, pw->pw_name, sizeof out->name) >= sizeof out->name)
+		return 0;
 	out->uid = pw->pw_uid;
 	out->gid = pw->pw_gid;
-	strlcpy(out->dir, pw->pw_dir, sizeof out->dir);
-	strlcpy(out->name, pw->pw_name, sizeof out->name);
-	return 1;
+	if (stat(out->dir, &st) == -1) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return 0;
+		log_warn("user=%s home=%s", out->name, out->dir);
+		return -1;
+	}
+	return S_ISDIR(st.st_mode) && st.st_uid == out->uid;
 }
 
 /* Try one name in every source, in order. */
@@ -208,29 +247,48 @@ find(const char *name, struct lookup *out)
 	return LK_UNKNOWN;
 }
 
+/* Try user with extension ext; out->user and out->ext say what was found. */
+static enum lookup_kind
+try_name(const char *user, const char *ext, struct lookup *out)
+{
+	if (strlcpy(out->user, user, sizeof out->user) >= sizeof out->user ||
+	    strlcpy(out->ext, ext, sizeof out->ext) >= sizeof out->ext)
+		return LK_UNKNOWN;
+	if ((out->kind = find(user, out)) == LK_UNKNOWN)
+		out->user[0] = out->ext[0] = '\0';
+	return out->kind;
+}
+
 enum lookup_kind
 lookup_recipient(const char *local, const char *domain, struct lookup *out)
 {
-	char		 user[ADDR_LOCAL_MAX * 2 + 2], *d;
+	char		 lc[ADDR_LOCAL_MAX + 1], prefix[CTL_LINE_MAX + 1];
+	char		 name[LOOKUP_NAME_MAX + 1], *d;
 	struct str	 delim = STR_INIT;
+	int		 n;
 
 	memset(out, 0, sizeof *out);
-	strlcpy(user, local, sizeof user);
-	fold(user);
-	if (map_virtual(domain, user, sizeof user) == -1 || ctl_string("delimiter", &delim) == -1) {
+	out->kind = LK_UNKNOWN;
+	if (strlcpy(lc, local, sizeof lc) >= sizeof lc)
+		return LK_UNKNOWN;	/* longer than any mailbox can be */
+	fold(lc);
+	if (virtual_prefix(domain, prefix, sizeof prefix) == -1 ||
+	    ctl_string("delimiter", &delim) == -1) {
 		str_free(&delim);
 		return out->kind = LK_ERROR;
 	}
-	strlcpy(out->user, user, sizeof out->user);
-	out->kind = find(user, out);
-	if (out->kind == LK_UNKNOWN && delim.len > 0 && (d = strstr(user, delim.s)) != NULL) {
-		strlcpy(out->ext, d + delim.len, sizeof out->ext);
+	n = *prefix != '\0' ? snprintf(name, sizeof name, "%s-%s", prefix, lc) :
+	    snprintf(name, sizeof name, "%s", lc);
+	if (n < 0 || (size_t)n >= sizeof name)
+		log_warnx("domain=%s reason=\"virtualdomains prefix too long\"", domain);
+	else if (try_name(name, "", out) == LK_UNKNOWN && delim.len > 0 &&
+	    (d = strstr(name, delim.s)) != NULL) {
 		*d = '\0';
-		strlcpy(out->user, user, sizeof out->user);
-		out->kind = find(user, out);
-		if (out->kind == LK_UNKNOWN)
-			out->ext[0] = '\0';
+		try_name(name, d + delim.len, out);
 	}
+	/* prefix-anything reaches prefix itself, with the local part as extension. */
+	if (out->kind == LK_UNKNOWN && *prefix != '\0' && (size_t)n < sizeof name)
+		try_name(prefix, lc, out);
 	str_free(&delim);
 	return out->kind;
 }

@@ -3,14 +3,19 @@
  *
  * Shared by stamp-local (to deliver) and stamp-smtpd (to refuse unknown
  * users at RCPT time with the same answer). In this order:
- *   1. control/virtualdomains maps domain:prefix (user@domain -> prefix-user);
+ *   1. control/virtualdomains: "domain:prefix" makes user@domain the local
+ *      name prefix-user ("domain:" leaves it as it is); ".domain:prefix"
+ *      covers every subdomain; the exact domain wins;
  *   2. HOME/aliases: "name: target, target" (an address, |program,
  *      /path/mbox, /path/Maildir/); a |program target runs to the line's end;
  *   3. HOME/users: "name:crypt-hash:mailbox" virtual users, mailbox under
- *      HOME/mail/ (default NAME/Maildir/);
- *   4. system accounts (getpwnam; never uid 0), delivering per ~/.stamp.
- * Local parts are looked up in ASCII lower case. "user+ext" (the delimiter
- * of control/delimiter) is looked up as itself first, then as "user".
+ *      HOME/mail/ when relative (default NAME/Maildir/), always a Maildir;
+ *   4. system accounts (getpwnam): never uid 0, and only with a home folder
+ *      that exists and belongs to the account; they deliver per ~/.stamp.
+ * Local parts are looked up in ASCII lower case. A name is tried as it is
+ * first; then "user+ext" (the delimiter of control/delimiter) as "user" with
+ * extension "ext"; then, for a virtualdomains name, "prefix" with the
+ * original local part as the extension (as qmail's virtual domains work).
  */
 #ifndef STAMP_LOOKUP_H
 #define STAMP_LOOKUP_H
@@ -29,19 +34,25 @@ enum lookup_kind {
 	LK_ERROR,         /* a file could not be read: temporary */
 };
 
+/* A virtualdomains prefix plus "-" plus a local part. */
+#define LOOKUP_NAME_MAX  (ADDR_LOCAL_MAX * 2 + 1)
+
 struct lookup {
 	enum lookup_kind kind;
-	char             user[ADDR_LOCAL_MAX + 1];   /* the name found, folded */
-	char             ext[ADDR_LOCAL_MAX + 1];    /* the extension, "" none */
+	char             user[LOOKUP_NAME_MAX + 1];  /* the name found, folded */
+	char             ext[LOOKUP_NAME_MAX + 1];   /* the extension, "" none */
 	struct ctl_list  targets;                    /* LK_ALIAS */
-	char             maildir[PATH_MAX];          /* LK_VIRTUAL */
+	char             maildir[PATH_MAX];          /* LK_VIRTUAL, ends in "/" */
 	uid_t            uid;                        /* LK_SYSTEM */
 	gid_t            gid;
-	char             dir[PATH_MAX];
-	char             name[64];
+	char             dir[PATH_MAX];              /* the account's home */
+	char             name[64];                   /* the account's login name */
 };
 
-/* Look up local@domain (domain may be ""). Fills out; returns out->kind. */
+/*
+ * Look up local@domain (domain may be ""). Fills out; returns out->kind.
+ * lookup_free() afterwards, whatever the kind.
+ */
 enum lookup_kind lookup_recipient(const char *local, const char *domain, struct lookup *out);
 void lookup_free(struct lookup *);
 

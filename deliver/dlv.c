@@ -33,3 +33,13 @@ dlv_errno_status(int err)
 		return DLV_TEMP;	/* ENOSPC, EDQUOT, EIO, EACCES, ENOMEM...: may pass */
 	}
 }
+
+const char *
+dlv_errno_code(int err)
+{
+	if (dlv_errno_status(err) == DLV_PERM)
+		return "5.2.0";		/* other or undefined mailbox status */
+	if (err == EDQUOT)
+		return "4.2.2";		/* mailbox full */
+	return "4.3.0";			/* other or undefined mail system status */
+}

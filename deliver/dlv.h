@@ -18,5 +18,7 @@ void dlv_set(struct dlv_result *, enum dlv_status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* An errno after a failed write or open: temporary unless clearly not. */
 enum dlv_status dlv_errno_status(int err);
+/* The RFC 3463 code that goes with such an errno: "5.2.0", "4.2.2"... */
+const char *dlv_errno_code(int err);
 
 #endif

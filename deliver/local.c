@@ -42,54 +42,78 @@ field_is(const char *line, size_t len, const char *name)
 	return len > n && strncasecmp(line, name, n) == 0 && line[n] == ':';
 }
 
+/* One header line: a loop (1, r set), or counts toward the hops. */
+static int
+loop_line(const struct delivery *d, const char *line, size_t ll, long long *hops,
+    struct dlv_result *r)
+{
+	const char	*v;
+	size_t		 vl;
+
+	if (field_is(line, ll, "Received")) {
+		(*hops)++;
+		return 0;
+	}
+	if (!field_is(line, ll, "Delivered-To"))
+		return 0;
+	(*hops)++;
+	v = line + 13;
+	vl = ll - 13;
+	while (vl > 0 && (*v == ' ' || *v == '\t'))
+		v++, vl--;
+	while (vl > 0 && isspace((unsigned char)v[vl - 1]))
+		vl--;
+	if (vl != strlen(d->rcpt) || strncasecmp(v, d->rcpt, vl) != 0)
+		return 0;
+	dlv_set(r, DLV_PERM, "5.4.6 mail loop detected: the message was already "
+	    "delivered to %s here", d->rcpt);
+	return 1;
+}
+
+/*
+ * Only the header counts (up to its empty line, and HEADER_SCAN_MAX octets
+ * of it: a longer header ends there; its last, cut line is not looked at).
+ */
 int
 local_loop_check(const struct delivery *d, struct dlv_result *r)
 {
-	static char	 buf[HEADER_SCAN_MAX + 1];
+	char		*buf;
 	ssize_t		 n;
 	size_t		 len = 0;
 	long long	 hops = 0;
+	int		 rc = 0;
 
+	if ((buf = malloc(HEADER_SCAN_MAX)) == NULL) {
+		dlv_set(r, DLV_TEMP, "4.3.0 out of memory");
+		return -1;
+	}
 	while (len < HEADER_SCAN_MAX &&
 	    (n = pread(d->msgfd, buf + len, HEADER_SCAN_MAX - len, (off_t)len)) != 0) {
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
 			dlv_set(r, DLV_TEMP, "4.3.0 cannot read the message: %s", strerror(errno));
+			free(buf);
 			return -1;
 		}
 		len += (size_t)n;
 	}
-	buf[len] = '\0';
-	for (size_t pos = 0; pos < len;) {
+	for (size_t pos = 0; pos < len && rc == 0;) {
 		char *line = buf + pos, *nl = memchr(line, '\n', len - pos);
-		size_t ll = nl != NULL ? (size_t)(nl - line) : len - pos;
-		if (ll == 0 || (ll == 1 && line[0] == '\r'))
-			break;	/* the end of the header */
-		if (field_is(line, ll, "Received"))
-			hops++;
-		else if (field_is(line, ll, "Delivered-To")) {
-			char *v = line + 13;
-			size_t vl = ll - 13;
-			while (vl > 0 && (*v == ' ' || *v == '\t'))
-				v++, vl--;
-			while (vl > 0 && isspace((unsigned char)v[vl - 1]))
-				vl--;
-			if (vl == strlen(d->rcpt) && strncasecmp(v, d->rcpt, vl) == 0) {
-				dlv_set(r, DLV_PERM, "5.4.6 mail loop: the message was already "
-				    "delivered to %s here", d->rcpt);
-				return 1;
-			}
-			hops++;
-		}
+		size_t ll = (size_t)(nl - line);
+
+		if (nl == NULL || ll == 0 || (ll == 1 && line[0] == '\r'))
+			break;	/* the end of the header, or of what we read of it */
+		rc = loop_line(d, line, ll, &hops, r);
 		pos += ll + 1;
 	}
-	if (hops > d->maxhops) {
-		dlv_set(r, DLV_PERM, "5.4.6 mail loop: %lld Received: and Delivered-To: lines "
-		    "(more than maxhops %lld)", hops, d->maxhops);
-		return 1;
+	free(buf);
+	if (rc == 0 && hops > d->maxhops) {
+		dlv_set(r, DLV_PERM, "5.4.6 mail loop detected: %lld Received: and "
+		    "Delivered-To: lines (more than maxhops %lld)", hops, d->maxhops);
+		rc = 1;
 	}
-	return 0;
+	return rc;
 }
 
 /* A memfd holding head + message, at offset 0 (for a program or stamp-queue). */
@@ -138,6 +162,8 @@ set_env(const struct delivery *d)
 	setenv("LOCAL", d->local, 1);
 	setenv("HOST", d->host, 1);
 	setenv("EXT", d->ext, 1);
+	if (d->user != NULL)
+		setenv("USER", d->user, 1);
 	setenv("DTLINE", dt, 1);
 	setenv("RPLINE", rp, 1);
 	if (d->id != NULL)
@@ -165,6 +191,7 @@ collect(int fd, pid_t pid, char *out, size_t outsz)
 		if (w == pid || w == -1)
 			break;
 		if (time(NULL) >= end) {
+			kill(-pid, SIGKILL);	/* its process group: the shell and its children */
 			kill(pid, SIGKILL);
 			end += 60;
 		}
@@ -213,8 +240,8 @@ deliver_pipe(struct delivery *d, const char *cmd, struct dlv_result *r)
 		return DLV_TEMP;
 	}
 	if (pid == 0) {
-		if (dup2(in, 0) == -1 || dup2(p[1], 1) == -1 || dup2(p[1], 2) == -1 ||
-		    chdir(d->home) == -1)
+		if (setpgid(0, 0) == -1 || dup2(in, 0) == -1 || dup2(p[1], 1) == -1 ||
+		    dup2(p[1], 2) == -1 || chdir(d->home) == -1)
 			_exit(111);
 		set_env(d);
 		signal(SIGPIPE, SIG_DFL);
@@ -242,11 +269,9 @@ deliver_pipe(struct delivery *d, const char *cmd, struct dlv_result *r)
 static enum dlv_status
 deliver_forward(struct delivery *d, const char *to, struct dlv_result *r)
 {
-	char		 dt[600];
+	char		 dt[600], full[ADDR_PATH_MAX + 1];
 	struct addr	 a;
 	int		 mfd, efd, n;
-
-	char		 full[ADDR_PATH_MAX + 1];
 
 	/* A bare name ("alice" in an alias) is a user of the domain it came to. */
 	if (strchr(to, '@') == NULL && d->host[0] != '\0') {
@@ -266,8 +291,14 @@ deliver_forward(struct delivery *d, const char *to, struct dlv_result *r)
 		dlv_set(r, DLV_TEMP, "4.3.0 cannot prepare the forward: %s", strerror(errno));
 		return DLV_TEMP;
 	}
-	dprintf(efd, "F%s%cT%s%c%c", d->sender, 0, a.mailbox, 0, 0);
-	if (lseek(efd, 0, SEEK_SET) == -1 || (n = run_queue(mfd, efd)) == -1) {
+	if (dprintf(efd, "F%s%cT%s%c%c", d->sender, 0, a.mailbox, 0, 0) < 0 ||
+	    lseek(efd, 0, SEEK_SET) == -1) {
+		dlv_set(r, DLV_TEMP, "4.3.0 cannot prepare the forward: %s", strerror(errno));
+		close(mfd);
+		close(efd);
+		return DLV_TEMP;
+	}
+	if ((n = run_queue(mfd, efd)) == -1) {
 		dlv_set(r, DLV_TEMP, "4.3.0 cannot run stamp-queue: %s", strerror(errno));
 		return DLV_TEMP;
 	}
@@ -292,30 +323,50 @@ owner_path(const struct delivery *d, const char *p, char *out, size_t outsz)
 	return n < 0 || (size_t)n >= outsz ? -1 : 0;
 }
 
+enum local_kind
+local_parse(const char *line, const char **arg)
+{
+	size_t	 len = strlen(line);
+
+	*arg = line;
+	if (len == 0 || line[0] == '#')
+		return LI_NONE;
+	if (line[0] == '|' || line[0] == '&') {
+		*arg = line + 1;
+		return line[0] == '|' ? LI_PIPE : LI_FORWARD;
+	}
+	if (line[0] != '/' && line[0] != '.')
+		return LI_FORWARD;
+	return line[len - 1] == '/' ? LI_MAILDIR : LI_MBOX;
+}
+
 enum dlv_status
 local_instruction(struct delivery *d, const char *line, int create, struct dlv_result *r)
 {
-	char	 path[PATH_MAX];
-	size_t	 len = strlen(line);
+	char		 path[PATH_MAX];
+	const char	*arg;
+	enum local_kind	 k = local_parse(line, &arg);
 
 	dlv_set(r, DLV_OK, "2.0.0 nothing to do");
-	if (len == 0 || line[0] == '#')
+	switch (k) {
+	case LI_NONE:
 		return DLV_OK;
-	if (line[0] == '|')
-		return deliver_pipe(d, line + 1, r);
-	if (line[0] == '&')
-		return deliver_forward(d, line + 1, r);
-	if (line[0] != '/' && line[0] != '.')
-		return deliver_forward(d, line, r);
-	if (owner_path(d, line, path, sizeof path) == -1) {
+	case LI_PIPE:
+		return deliver_pipe(d, arg, r);
+	case LI_FORWARD:
+		return deliver_forward(d, arg, r);
+	case LI_MAILDIR:
+	case LI_MBOX:
+		break;
+	}
+	if (owner_path(d, arg, path, sizeof path) == -1) {
 		dlv_set(r, DLV_PERM, "5.3.5 mailbox path too long");
 		return DLV_PERM;
 	}
-	if (line[len - 1] == '/') {
+	if (k == LI_MAILDIR)
 		maildir_deliver(path, create, d->msgfd, d->head, d->headlen, r, NULL, 0);
-		return r->status;
-	}
-	mbox_deliver(path, d->sender, time(NULL), d->msgfd, d->head, d->headlen, r);
+	else
+		mbox_deliver(path, d->sender, time(NULL), d->msgfd, d->head, d->headlen, r);
 	return r->status;
 }
 

@@ -14,12 +14,22 @@
 #define PIPE_TIME_MAX    3600   /* seconds a delivery program may run */
 #define HEADER_SCAN_MAX  (256 * 1024)
 
+/* What one instruction line asks for. */
+enum local_kind {
+	LI_NONE = 0,   /* a blank line or a "#" comment */
+	LI_MAILDIR,    /* a path ending in "/" */
+	LI_MBOX,       /* another path ("/..." or "./...") */
+	LI_PIPE,       /* "|command" */
+	LI_FORWARD,    /* "&address" or a bare address */
+};
+
 struct delivery {
 	const char *id;
 	const char *sender;      /* "" for <> */
 	const char *rcpt;        /* the recipient as addressed */
 	const char *local, *host, *ext;
 	const char *home;        /* the mailbox owner's folder (instruction paths are relative to it) */
+	const char *user;        /* USER for programs (NULL: not set) */
 	int         msgfd;       /* the message, read with pread */
 	char        head[1024];  /* Return-Path: and Delivered-To: lines */
 	size_t      headlen;
@@ -27,6 +37,8 @@ struct delivery {
 	int         stop;        /* a program exited 99: no further lines */
 };
 
+/* Classify a line (no line end); *arg is what follows "|" or "&", else the line. */
+enum local_kind local_parse(const char *line, const char **arg);
 /* Is the message a loop for this recipient? 1 yes (r says why), 0 no, -1 read error. */
 int  local_loop_check(const struct delivery *, struct dlv_result *);
 /* Build d->head. */

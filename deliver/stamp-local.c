@@ -54,23 +54,33 @@ finish(const struct delivery *d, const struct dlv_result *r)
 	exit(0);
 }
 
+/*
+ * Become uid:gid (name's groups too) for good, and check that it held.
+ * Not started as root: deliver as ourselves, which is only right when the
+ * mailbox owner is us too (a single-user install, the tests).
+ */
 static int
 become(uid_t uid, gid_t gid, const char *name, struct dlv_result *r)
 {
 	if (geteuid() != 0) {
-		if (uid == getuid())
+		if (uid == getuid() && getuid() != 0)
 			return 0;
 		dlv_set(r, DLV_TEMP, "4.3.5 cannot deliver as %s: stamp runs as uid %d, "
 		    "not as root", name, (int)getuid());
 		return -1;
 	}
-	if (uid == 0) {
+	if (uid == 0 || gid == 0) {
 		dlv_set(r, DLV_TEMP, "4.3.5 refusing to deliver as root");
 		return -1;
 	}
-	if (initgroups(name, gid) == -1 || setgid(gid) == -1 || setuid(uid) == -1 ||
-	    getuid() == 0 || geteuid() == 0) {
+	if (initgroups(name, gid) == -1 || setgid(gid) == -1 || setuid(uid) == -1) {
 		dlv_set(r, DLV_TEMP, "4.3.5 cannot switch to user %s: %s", name, strerror(errno));
+		return -1;
+	}
+	if (getuid() != uid || geteuid() != uid || getgid() != gid || getegid() != gid ||
+	    setuid(0) != -1) {
+		dlv_set(r, DLV_TEMP, "4.3.5 refusing to deliver as root: the switch to %s "
+		    "did not hold", name);
 		return -1;
 	}
 	return 0;
@@ -78,40 +88,71 @@ become(uid_t uid, gid_t gid, const char *name, struct dlv_result *r)
 
 /* Virtual users and aliases belong to stampv (or to us, when not root). */
 static int
-become_stampv(struct dlv_result *r)
+become_stampv(struct delivery *d, struct dlv_result *r)
 {
+	static char	 name[64];
 	struct passwd	*pw;
 
-	if (geteuid() != 0)
+	if (geteuid() != 0) {
+		if (getuid() == 0) {
+			dlv_set(r, DLV_TEMP, "4.3.5 refusing to deliver as root");
+			return -1;
+		}
+		if ((pw = getpwuid(getuid())) != NULL &&
+		    strlcpy(name, pw->pw_name, sizeof name) < sizeof name)
+			d->user = name;
 		return 0;
+	}
 	if ((pw = getpwnam("stampv")) == NULL) {
 		dlv_set(r, DLV_TEMP, "4.3.5 user stampv missing: run make install as root");
 		return -1;
 	}
+	d->user = "stampv";
 	return become(pw->pw_uid, pw->pw_gid, "stampv", r);
+}
+
+/*
+ * dir/.stamp-EXT (when there is an extension), else dir/.stamp: *text, or
+ * NULL when neither exists. A file that exists but cannot be read is
+ * temporary trouble, never a reason to use another.
+ */
+static int
+instructions(const char *dir, const char *ext, char **text, struct dlv_result *r)
+{
+	char	 path[PATH_MAX];
+	size_t	 len;
+	int	 n;
+
+	*text = NULL;
+	for (int pass = *ext != '\0' ? 0 : 1; pass < 2; pass++) {
+		if (pass == 0 && strchr(ext, '/') != NULL)
+			continue;
+		n = pass == 0 ? snprintf(path, sizeof path, "%s/.stamp-%s", dir, ext) :
+		    snprintf(path, sizeof path, "%s/.stamp", dir);
+		if (n < 0 || (size_t)n >= sizeof path)
+			continue;
+		if (read_file_max(path, INSTRUCTIONS_MAX, text, &len) == 0)
+			return 0;
+		if (errno != ENOENT) {
+			dlv_set(r, DLV_TEMP, "4.3.0 cannot read %s: %s", path, strerror(errno));
+			return -1;
+		}
+	}
+	*text = NULL;
+	return 0;
 }
 
 static void
 system_user(struct delivery *d, struct lookup *lk, struct dlv_result *r)
 {
-	char	 path[PATH_MAX], *text = NULL;
-	size_t	 len;
-	int	 got = 0;
+	char	*text;
 
 	if (become(lk->uid, lk->gid, lk->name, r) == -1)
 		return;
 	d->home = lk->dir;
-	if (lk->ext[0] != '\0' && snprintf(path, sizeof path, "%s/.stamp-%s", lk->dir,
-	    lk->ext) < (int)sizeof path && strchr(lk->ext, '/') == NULL)
-		got = read_file_max(path, INSTRUCTIONS_MAX, &text, &len) == 0;
-	if (!got && (snprintf(path, sizeof path, "%s/.stamp", lk->dir) >= (int)sizeof path ||
-	    read_file_max(path, INSTRUCTIONS_MAX, &text, &len) == -1)) {
-		if (errno != ENOENT) {
-			dlv_set(r, DLV_TEMP, "4.3.0 cannot read %s: %s", path, strerror(errno));
-			return;
-		}
-		text = NULL;
-	}
+	d->user = lk->name;
+	if (instructions(lk->dir, lk->ext, &text, r) == -1)
+		return;
 	local_instructions(d, text != NULL ? text : "", r);
 	free(text);
 }
@@ -119,7 +160,7 @@ system_user(struct delivery *d, struct lookup *lk, struct dlv_result *r)
 static void
 alias(struct delivery *d, struct lookup *lk, struct dlv_result *r)
 {
-	if (become_stampv(r) == -1)
+	if (become_stampv(d, r) == -1)
 		return;
 	d->home = home_dir();
 	for (size_t i = 0; i < lk->targets.n && !d->stop; i++)
@@ -158,6 +199,9 @@ main(int argc, char **argv)
 	d.ext = "";
 	if (home_init(home) == -1)
 		fatalx(111, "reason=\"home path too long\"");
+	/* stamp-queue, for forwards, must queue into the same home. */
+	if (setenv("STAMP_HOME", home_dir(), 1) == -1)
+		fatal(111, "setenv");
 	if (addr_parse_mailbox(d.rcpt, strlen(d.rcpt), ADDR_UTF8 | ADDR_ALLOW_LOCAL, &a) != ADDR_OK) {
 		dlv_set(&r, DLV_PERM, "5.1.3 %s is not a valid mailbox", d.rcpt);
 		finish(&d, &r);
@@ -185,7 +229,7 @@ main(int argc, char **argv)
 	case LK_VIRTUAL:
 		d.ext = lk.ext;
 		d.home = home_dir();
-		if (become_stampv(&r) == 0)
+		if (become_stampv(&d, &r) == 0)
 			local_instruction(&d, lk.maildir, 1, &r);
 		break;
 	case LK_SYSTEM:
