@@ -12,6 +12,7 @@
 #include "control.h"
 #include "home.h"
 #include "tests/unit/ckmain.h"
+#include "tests/unit/cktmp.h"
 
 static char home[64];
 
@@ -30,10 +31,7 @@ setup(void)
 static void
 teardown(void)
 {
-	char	 cmd[160];
-
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", home);
-	ck_assert_int_eq(system(cmd), 0);
+	ck_rmtree(home);
 }
 
 static void

@@ -14,6 +14,7 @@
 
 #include "fsutil.h"
 #include "tests/unit/ckmain.h"
+#include "tests/unit/cktmp.h"
 
 static char dir[64];
 
@@ -28,10 +29,7 @@ setup(void)
 static void
 teardown(void)
 {
-	char	 cmd[128];
-
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	ck_rmtree(dir);
 }
 
 static void

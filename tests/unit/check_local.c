@@ -12,6 +12,7 @@
 #include "fsutil.h"
 #include "home.h"
 #include "tests/unit/ckmain.h"
+#include "tests/unit/cktmp.h"
 
 static char dir[64];
 
@@ -30,20 +31,13 @@ setup(void)
 static void
 teardown(void)
 {
-	char	 cmd[128];
-
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	ck_rmtree(dir);
 }
 
 static int
 memfd(const char *text, size_t len)
 {
-	int	 fd = memfd_create("msg", 0);
-
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(write_full(fd, text, len), 0);
-	return fd;
+	return ck_memfd(text, len);
 }
 
 static char *

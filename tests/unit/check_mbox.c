@@ -17,6 +17,7 @@
 #include "deliver/mbox.h"
 #include "fsutil.h"
 #include "tests/unit/ckmain.h"
+#include "tests/unit/cktmp.h"
 
 static char dir[64];
 static char mb[128];
@@ -34,20 +35,13 @@ setup(void)
 static void
 teardown(void)
 {
-	char	 cmd[128];
-
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	ck_rmtree(dir);
 }
 
 static int
 memfd(const char *p, size_t n)
 {
-	int	 fd = memfd_create("msg", 0);
-
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(write_full(fd, p, n), 0);
-	return fd;
+	return ck_memfd(p, n);
 }
 
 /* The whole mbox; the caller frees it. */

@@ -13,6 +13,7 @@
 #include "qlayout.h"
 #include "uniq.h"
 #include "tests/unit/ckmain.h"
+#include "tests/unit/cktmp.h"
 
 static char dir[64], q[96];
 
@@ -27,10 +28,7 @@ setup(void)
 static void
 teardown(void)
 {
-	char	 cmd[128];
-
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	ck_rmtree(dir);
 }
 
 static void
