@@ -61,10 +61,23 @@ const struct ctl_def ctl_table[] = {
 	LIST("badrcptto", "", NULL, "recipients refused"),
 	LIST("relayclients", "", NULL, "client IP addresses or prefixes allowed to relay"),
 	LIST("dnsbl", "", NULL, "DNS block lists checked at connection"),
-	STR("policyserver", "", NULL, "host:port of a Postfix policy server"),
 	LIST("milters", "", NULL, "host:port of milter filters, in order"),
 	STR("tlscert", "", NULL, "PEM certificate chain for STARTTLS and STLS"),
 	STR("tlskey", "", NULL, "PEM private key for tlscert"),
+
+	/* ---- stamp-smtpd (add its settings here) ---- */
+	LIST("policy", "", NULL, "Postfix policy services: inet:HOST:PORT, unix:/path, exec:/path"),
+
+	/* ---- the pre-forking listener of stamp-smtpd and stamp-popd ---- */
+	NUM("concurrencyincoming", "100", 1, 10000, "sessions at once, per listening program"),
+	NUM("concurrencyperip", "10", 1, 10000, "sessions at once from one client address"),
+	NUM("prefork", "4", 0, 1000, "idle workers a listener keeps ready"),
+
+	/* ---- stamp-remote (add its settings here) ---- */
+	LIST("tlsdestinations", "", NULL, "domain or domain:verify lines that require TLS"),
+
+	/* ---- stamp-popd, stamp-checkpw, stamp-user (add their settings here) ---- */
+
 	{ NULL, 0, NULL, NULL, 0, 0, NULL },
 };
 

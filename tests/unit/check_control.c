@@ -356,7 +356,9 @@ static const struct {
 	N("authplaintext", "0"), N("pop3plaintext", "0"), N("systemusers", "0"),
 	L("smtproutes", ""), L("badmailfrom", ""), L("badrcptto", ""),
 	L("relayclients", ""), L("virtualdomains", ""), L("milters", ""),
-	S("policyserver", ""), S("tlscert", ""), S("tlskey", ""),
+	L("policy", ""), S("tlscert", ""), S("tlskey", ""),
+	N("concurrencyincoming", "100"), N("concurrencyperip", "10"), N("prefork", "4"),
+	L("tlsdestinations", ""),
 #undef N
 #undef S
 #undef L

@@ -1,0 +1,61 @@
+/*
+ * listen.h: the pre-forking listener shared by stamp-smtpd -l and
+ * stamp-popd -l.
+ *
+ * The master binds every address (IPv4 and IPv6) while it may still be
+ * root, drops to the listener's user, and keeps between `prefork` idle
+ * workers and `concurrencyincoming` workers in all. Each worker accepts on
+ * the shared sockets itself (no hand-off through the master), refuses a
+ * client over `concurrencyperip` sessions at once, runs one session through
+ * the callback, and accepts again. setproctitle shows each worker's state.
+ *
+ * SIGHUP: the master rereads its settings and replaces the workers, each
+ * after its current session; SIGTERM/SIGINT: stop accepting at once, let
+ * sessions finish for at most stop_grace seconds, then kill them.
+ */
+#ifndef STAMP_LISTEN_H
+#define STAMP_LISTEN_H
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#define LISTEN_MAX_ADDRS 16
+
+/* Who is on the other end, as tcpserver would put it in TCPREMOTEIP and friends. */
+struct peer {
+	struct sockaddr_storage remote, local;
+	char	 remote_ip[INET6_ADDRSTRLEN];   /* "192.0.2.1", "2001:db8::1" (IPv4-mapped shown as IPv4) */
+	char	 local_ip[INET6_ADDRSTRLEN];
+	unsigned remote_port, local_port;
+};
+
+struct listen_conf {
+	const char	*addrs[LISTEN_MAX_ADDRS];  /* "127.0.0.1:25", "[::1]:25", "*:25" */
+	int		 naddrs;
+	const char	*user;           /* drop to this user after binding, when root (NULL: stay) */
+	const char	*name;           /* for setproctitle and logs: "stamp-smtpd" */
+	int		 stop_grace;     /* seconds sessions may go on after SIGTERM */
+	int		 ready_fd;       /* >= 0: write "ready\n" here once every address accepts, then close it */
+};
+
+/*
+ * One session on the accepted socket fd. The callback owns fd (closes it),
+ * returns when the session is over, and must not exit: the worker goes on to
+ * its next accept. It runs in the worker, after the drop of privilege.
+ */
+typedef void (*listen_session_fn)(int fd, const struct peer *peer, void *arg);
+
+/*
+ * Run the listener until SIGTERM or SIGINT; returns the exit code for main()
+ * (0 after a clean stop). Errors binding an address are fatal, with a
+ * message naming the address.
+ */
+int listen_run(const struct listen_conf *conf, listen_session_fn session, void *arg);
+
+/* Parse "ADDR:PORT", "[v6]:PORT" or "*:PORT" into a socket address. 0, or -1. */
+int listen_parse_addr(const char *s, struct sockaddr_storage *out, socklen_t *outlen);
+
+/* Fill a struct peer from the environment (TCPREMOTEIP, TCPREMOTEPORT, TCPLOCALIP, TCPLOCALPORT), or from getpeername/getsockname on fd 0. */
+void peer_from_env(struct peer *p);
+
+#endif
