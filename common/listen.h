@@ -73,12 +73,17 @@ typedef void (*listen_session_fn)(int fd, const struct peer *peer, void *arg);
 
 /*
  * Run the listener until SIGTERM or SIGINT; returns the exit code for main()
- * (0 after a clean stop). Errors binding an address are fatal, with a
- * message naming the address.
+ * (0 after a clean stop). An address that cannot be bound, bad control
+ * files or a failed drop of privilege end it at once with 111, after a
+ * message naming the address or the reason.
  */
 int listen_run(const struct listen_conf *conf, listen_session_fn session, void *arg);
 
-/* Parse "ADDR:PORT", "[v6]:PORT" or "*:PORT" into a socket address. 0, or -1. */
+/*
+ * Parse "ADDR:PORT", "[v6]:PORT" or "*:PORT" (every IPv4 address; "[::]:PORT"
+ * is every IPv6 address) into a socket address. Addresses are numeric (no
+ * DNS), ports decimal 1..65535. 0, or -1.
+ */
 int listen_parse_addr(const char *s, struct sockaddr_storage *out, socklen_t *outlen);
 
 /* Let workers set their process titles (libbsd setproctitle_init). */
@@ -88,7 +93,13 @@ void listen_proctitle_init(int argc, char *argv[]);
 void peer_from_addrs(struct peer *p, const struct sockaddr *remote, socklen_t rlen,
     const struct sockaddr *local, socklen_t llen);
 
-/* Fill a struct peer from the environment (TCPREMOTEIP, TCPREMOTEPORT, TCPLOCALIP, TCPLOCALPORT), or from getpeername/getsockname on fd 0. */
+/*
+ * Fill a struct peer from the environment (TCPREMOTEIP, TCPREMOTEPORT,
+ * TCPLOCALIP, TCPLOCALPORT, as tcpserver sets them) when TCPREMOTEIP holds
+ * a numeric address, or else from getpeername/getsockname on fd 0 (inetd).
+ * What is not known stays empty: ip "", port 0 (a pipe on fd 0 gives an
+ * empty peer; a bad port number gives port 0).
+ */
 void peer_from_env(struct peer *p);
 
 #endif

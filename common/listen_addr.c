@@ -126,12 +126,14 @@ env_addr(const char *ipvar, const char *portvar, struct sockaddr_storage *ss,
     char ip[INET6_ADDRSTRLEN], unsigned *port)
 {
 	const char	*v = getenv(ipvar), *pv = getenv(portvar);
-	int		 pn = pv != NULL && strcmp(pv, "0") != 0 ? parse_port(pv) : 0;
+	int		 pn = pv != NULL ? parse_port(pv) : 0;
 	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
 	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
 
-	if (v == NULL || pn == -1)
+	if (v == NULL)
 		return -1;
+	if (pn == -1)
+		pn = 0;	/* "0" or nonsense: the address still holds, the port is unknown */
 	memset(ss, 0, sizeof *ss);
 	if (inet_pton(AF_INET, v, &a4->sin_addr) == 1) {
 		a4->sin_family = AF_INET;
