@@ -3,10 +3,10 @@
  * common/listen.c alone.
  *
  * usage: listen_echo [--home DIR] [--user USER] [--grace S] [--ready-fd N]
- *            [--refuse] [--name NAME] -l ADDR:PORT [-l ...]
+ *            [--refuse] [--name NAME] [--submission] -l ADDR:PORT [-l ...]
  *
  * A session greets with "hello pid=P uid=U gid=G gen=N peer=IP:PORT
- * local=IP:PORT", then answers each line with "echo LINE", "quit" ends it.
+ * local=IP:PORT prog=ARGV0 mode=plain|submission", then answers each line with "echo LINE", "quit" ends it.
  * gen counts SIGHUP reloads (it is loaded in the master, so a worker shows
  * the generation it was forked in). With --refuse a client over the per-IP
  * limit reads "busy perip"; without it the connection is just closed.
@@ -25,6 +25,8 @@
 #define SESSION_TIMEOUT_MS 60000
 
 static int generation;
+static char prog[64] = "listen_echo";
+static const char *mode = "plain";
 
 static void
 session(int fd, const struct peer *p, void *arg)
@@ -35,9 +37,9 @@ session(int fd, const struct peer *p, void *arg)
 
 	(void)arg;
 	rbuf_init(&r, fd, in, sizeof in, SESSION_TIMEOUT_MS);
-	snprintf(line, sizeof line, "hello pid=%d uid=%d gid=%d gen=%d peer=%s:%u local=%s:%u\r\n",
-	    (int)getpid(), (int)getuid(), (int)getgid(), generation, p->remote_ip,
-	    p->remote_port, p->local_ip, p->local_port);
+	snprintf(line, sizeof line, "hello pid=%d uid=%d gid=%d gen=%d peer=%s:%u local=%s:%u "
+	    "prog=%s mode=%s\r\n", (int)getpid(), (int)getuid(), (int)getgid(), generation,
+	    p->remote_ip, p->remote_port, p->local_ip, p->local_port, prog, mode);
 	if (fd_write_all(fd, line, strlen(line), SESSION_TIMEOUT_MS) == -1)
 		goto done;
 	while (rbuf_getline(&r, out, sizeof out, &len) == LINE_OK) {
@@ -76,7 +78,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: listen_echo [--home DIR] [--user USER] [--grace S] "
-	    "[--ready-fd N] [--refuse] [--name NAME] -l ADDR:PORT [-l ...]\n");
+	    "[--ready-fd N] [--refuse] [--name NAME] [--submission] -l ADDR:PORT [-l ...]\n");
 	exit(2);
 }
 
@@ -90,6 +92,7 @@ main(int argc, char **argv)
 		{ "ready-fd", required_argument, NULL, 'r' },
 		{ "refuse", no_argument, NULL, 'R' },
 		{ "name", required_argument, NULL, 'n' },
+		{ "submission", no_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct listen_conf c = { .name = "listen_echo", .stop_grace = 10, .ready_fd = -1,
@@ -97,6 +100,10 @@ main(int argc, char **argv)
 	const char	*home = NULL;
 	int		 ch;
 
+	/* A copy: the process titles write over argv's memory. */
+	if (argc > 0 && argv[0] != NULL && *argv[0] != '\0')
+		strlcpy(prog, strrchr(argv[0], '/') != NULL ? strrchr(argv[0], '/') + 1 : argv[0],
+		    sizeof prog);
 	listen_proctitle_init(argc, argv);
 	log_init("listen_echo");
 	while ((ch = getopt_long(argc, argv, "l:", opts, NULL)) != -1) {
@@ -112,6 +119,7 @@ main(int argc, char **argv)
 		case 'r': c.ready_fd = atoi(optarg); break;
 		case 'R': c.refuse = refuse; break;
 		case 'n': c.name = optarg; break;
+		case 'S': mode = "submission"; break;
 		default: usage();
 		}
 	}

@@ -123,11 +123,12 @@ class Client:
 
     def greeting(self):
         line = self.f.readline().decode()
-        m = re.match(r"hello pid=(\d+) uid=(\d+) gid=(\d+) gen=(\d+) peer=(\S+) local=(\S+)\r\n$",
+        m = re.match(r"hello pid=(\d+) uid=(\d+) gid=(\d+) gen=(\d+) peer=(\S+) local=(\S+) prog=(\S+) mode=(\S+)\r\n$",
                      line)
         assert m, line
         self.pid, self.uid, self.gid, self.gen = (int(m.group(i)) for i in range(1, 5))
         self.peer, self.local = m.group(5), m.group(6)
+        self.prog, self.mode = m.group(7), m.group(8)
         return self
 
     def echo(self, text):
