@@ -199,6 +199,9 @@ worker_main(const struct worker_ctx *w)
 				fatal(111, "action=poll");
 			continue;
 		}
+		/* Told to go while a client came: leave it to a worker of the new settings. */
+		if (should_leave(w))
+			exit(0);
 		accept_ready(w, pfd, w_nfds, &open_mask);
 	}
 }

@@ -19,7 +19,7 @@ import tempfile
 
 import stamptest
 from test_send import ensure_users, is_root
-from test_listen import Client, alive, children, echo_prog
+from test_listen import Client, alive, children, connect_gen, echo_prog
 
 IO_TIMEOUT = 15
 
@@ -136,9 +136,7 @@ def test_run_starts_every_listener_relays_sighup_and_stops():
     r.p.send_signal(signal.SIGHUP)
     stamptest.wait_for(lambda: r.stderr().count("action=app-reload gen=1") == 3, IO_TIMEOUT,
                        what="SIGHUP relayed to the three listeners")
-    c = Client(hostport(pop3)).greeting()
-    assert c.gen == 1
-    c.quit()
+    connect_gen(hostport(pop3), 1).quit()
     kids = children(r.p.pid)
     assert len(kids) == 4, kids          # stamp-send and three listeners
     r.p.send_signal(signal.SIGTERM)
