@@ -191,6 +191,26 @@ def test_ready_fd_then_sessions_on_ipv4_with_titles():
     assert "action=exit" in l.stderr()
 
 
+def test_stdio_and_tcpserver_variables_for_tcpserver_style_sessions():
+    # One worker in all, so that the second session is on the same one.
+    l = Listener(args=["--stdio"], controls={"prefork": "1", "concurrencyincoming": "1"})
+    os.environ["TCPREMOTEHOST"] = "stale.example"    # inherited: must not reach a session
+    stamptest.add_cleanup(os.environ.pop, "TCPREMOTEHOST", None)
+    c = connect(l).greeting()
+    # peer_from_env in the session saw what the listener set.
+    assert c.peer == "127.0.0.1:%d" % c.s.getsockname()[1], c.peer
+    assert c.local == "127.0.0.1:%d" % l.port
+    c.s.sendall(b"env\r\n")
+    assert c.f.readline() == b"env PROTO=TCP TCPREMOTEHOST=-\r\n"
+    # After "quit" the worker lets go of fd 0 and 1: the client sees the end.
+    c.quit()
+    d = connect(l).greeting()
+    assert d.pid == c.pid          # the same worker, serving again
+    d.echo("second session on the same worker")
+    d.quit()
+    assert l.stop() == 0
+
+
 def test_ipv6_loopback_and_two_addresses():
     if not has_ipv6():
         print("    skipped: no IPv6 on this machine")
