@@ -22,9 +22,9 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "control.h"
 #include "listen_int.h"
 #include "log.h"
@@ -54,15 +54,6 @@ struct master {
 
 static volatile sig_atomic_t got_stop, got_hup;
 static int sigpipe_w = -1;
-
-static long long
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void
 on_signal(int sig)
@@ -175,7 +166,7 @@ spawn_worker(struct master *m, int sigpipe_r)
 {
 	struct worker_ctx w;
 	sigset_t	 all, old;
-	pid_t		 pid;
+	pid_t		 pid, self = getpid();   /* before fork: the child's getppid() may already be init's */
 	int		 i = board_free_slot(m->board);
 
 	if (i == -1)
@@ -196,7 +187,7 @@ spawn_worker(struct master *m, int sigpipe_r)
 		close(m->notify[0]);
 		w = (struct worker_ctx){ .conf = m->conf, .session = m->session, .arg = m->arg,
 		    .board = m->board, .slot = i, .fds = m->fds, .nfds = m->nfds,
-		    .notify_fd = m->notify[1], .master = getppid() };
+		    .notify_fd = m->notify[1], .master = self };
 		worker_main(&w);
 	}
 	m->board->slot[i].pid = pid;
@@ -245,7 +236,7 @@ static void
 maintain(struct master *m, int sigpipe_r)
 {
 	long long	 want = m->set.prefork > 0 ? m->set.prefork : 1;
-	long long	 t = now_ms();
+	long long	 t = mono_ms();
 	int		 alive = 0, idle = 0, spare = -1;
 
 	for (int i = 0; i < m->board->nslots; i++) {
@@ -328,7 +319,7 @@ static void
 stop(struct master *m, int sigpipe_r)
 {
 	int		 grace = m->conf->stop_grace > 0 ? m->conf->stop_grace : 0;
-	long long	 deadline = now_ms() + (long long)grace * 1000;
+	long long	 deadline = mono_ms() + (long long)grace * 1000;
 	struct pollfd	 pfd = { .fd = sigpipe_r, .events = POLLIN };
 	int		 left;
 
@@ -341,7 +332,7 @@ stop(struct master *m, int sigpipe_r)
 		reap(m);
 		if (count_alive(m) == 0)
 			return;
-		left = (int)(deadline - now_ms());
+		left = (int)(deadline - mono_ms());
 		if (left <= 0)
 			break;
 		if (poll(&pfd, 1, left) > 0)
