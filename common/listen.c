@@ -314,6 +314,17 @@ count_alive(const struct master *m)
 	return n;
 }
 
+static int
+count_sessions(const struct master *m)
+{
+	int	 n = 0;
+
+	for (int i = 0; i < m->board->nslots; i++)
+		if (m->board->slot[i].pid > 0 && atomic_load(&m->board->slot[i].in_session))
+			n++;
+	return n;
+}
+
 /* SIGTERM: no new clients at all, sessions get stop_grace seconds, then SIGKILL. */
 static void
 stop(struct master *m, int sigpipe_r)
@@ -327,7 +338,8 @@ stop(struct master *m, int sigpipe_r)
 	atomic_store(&m->board->stopping, 1);
 	for (int i = 0; i < m->board->nslots; i++)
 		knock(m, i);
-	log_info("action=stop sessions=%d grace=%d", count_alive(m), grace);
+	log_info("action=stop workers=%d sessions=%d grace=%d", count_alive(m),
+	    count_sessions(m), grace);
 	for (;;) {
 		reap(m);
 		if (count_alive(m) == 0)
@@ -357,10 +369,18 @@ stop(struct master *m, int sigpipe_r)
 static void
 say_ready(int fd)
 {
+	struct sigaction ign, old;
+
 	if (fd < 0)
 		return;
+	/* A supervisor that went away is an error to log, not a SIGPIPE to die of. */
+	memset(&ign, 0, sizeof ign);
+	ign.sa_handler = SIG_IGN;
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGPIPE, &ign, &old);
 	if (write(fd, "ready\n", 6) != 6)
 		log_warn("action=ready fd=%d", fd);
+	sigaction(SIGPIPE, &old, NULL);
 	close(fd);
 }
 

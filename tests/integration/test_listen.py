@@ -184,6 +184,12 @@ def test_ready_fd_then_sessions_on_ipv4_with_titles():
     assert c.peer == "127.0.0.1:%d" % c.s.getsockname()[1]
     c.echo("hello there")
     assert title(c.pid) == "listen_echo: session 127.0.0.1", title(c.pid)
+    # Nothing else after the title: no arguments, no environment, no stray "."
+    # when a title got shorter (idle after master).
+    for pid in l.workers() + [l.p.pid]:
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            raw = f.read()
+        assert raw.rstrip(b"\0") == title(pid).encode(), (pid, raw[:200])
     # The busy worker is replaced so that 3 stay idle.
     l.wait_idle(3)
     c.quit()
