@@ -427,11 +427,20 @@ setup(struct master *m, int *sigpipe_r)
 }
 
 int
-listen_run(const struct listen_conf *conf, listen_session_fn session, void *arg)
+listen_run(const struct listen_conf *caller_conf, listen_session_fn session, void *arg)
 {
+	/*
+	 * Our own copy, with the name in our own memory: the name and the
+	 * addresses may point into argv, which the process titles overwrite.
+	 */
+	struct listen_conf c = *caller_conf, *conf = &c;
+	char		 name[64];
 	struct master	 m = { .conf = conf, .session = session, .arg = arg };
 	struct pollfd	 pfd[2];
 	int		 sigpipe_r = -1;
+
+	strlcpy(name, c.name != NULL ? c.name : "listener", sizeof name);
+	c.name = name;
 
 	for (int i = 0; i < LISTEN_MAX_ADDRS; i++)
 		m.fds[i] = -1;
@@ -442,9 +451,10 @@ listen_run(const struct listen_conf *conf, listen_session_fn session, void *arg)
 			close(conf->ready_fd);
 		return 111;
 	}
-	listen_title("%s: master", conf->name);
 	for (int i = 0; i < conf->naddrs; i++)
 		log_info("action=listen addr=%s", conf->addrs[i]);
+	/* From here on conf->addrs may be gone (see above). */
+	listen_title("%s: master", conf->name);
 	/* Before the first fork, so that no worker holds the ready fd open. */
 	say_ready(conf->ready_fd);
 	maintain(&m, sigpipe_r);
