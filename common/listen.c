@@ -239,7 +239,7 @@ maintain(struct master *m, int sigpipe_r)
 	long long	 t = mono_ms();
 	int		 alive = 0, idle = 0, spare = -1;
 
-	for (int i = 0; i < m->board->nslots; i++) {
+	for (int i = 0; i < board_used(m->board); i++) {
 		struct board_slot *s = &m->board->slot[i];
 		int st = atomic_load(&s->state);
 		if (s->pid == 0 && st == SLOT_FREE)
@@ -287,7 +287,7 @@ reload(struct master *m)
 	m->set = s;
 	atomic_store(&m->board->perip, (int)s.perip);
 	m->gen++;
-	for (int i = 0; i < m->board->nslots; i++)
+	for (int i = 0; i < board_used(m->board); i++)
 		if (m->board->slot[i].pid > 0)
 			retire(m, i);
 	log_info("action=reload prefork=%lld concurrencyincoming=%lld concurrencyperip=%lld",
@@ -308,7 +308,7 @@ count_alive(const struct master *m)
 {
 	int	 n = 0;
 
-	for (int i = 0; i < m->board->nslots; i++)
+	for (int i = 0; i < board_used(m->board); i++)
 		if (m->board->slot[i].pid > 0)
 			n++;
 	return n;
@@ -319,7 +319,7 @@ count_sessions(const struct master *m)
 {
 	int	 n = 0;
 
-	for (int i = 0; i < m->board->nslots; i++)
+	for (int i = 0; i < board_used(m->board); i++)
 		if (m->board->slot[i].pid > 0 && atomic_load(&m->board->slot[i].in_session))
 			n++;
 	return n;
@@ -336,7 +336,7 @@ stop(struct master *m, int sigpipe_r)
 
 	close_listeners(m);
 	atomic_store(&m->board->stopping, 1);
-	for (int i = 0; i < m->board->nslots; i++)
+	for (int i = 0; i < board_used(m->board); i++)
 		knock(m, i);
 	log_info("action=stop workers=%d sessions=%d grace=%d", count_alive(m),
 	    count_sessions(m), grace);
@@ -350,7 +350,7 @@ stop(struct master *m, int sigpipe_r)
 		if (poll(&pfd, 1, left) > 0)
 			drain(sigpipe_r);
 	}
-	for (int i = 0; i < m->board->nslots; i++)
+	for (int i = 0; i < board_used(m->board); i++)
 		if (m->board->slot[i].pid > 0) {
 			log_warnx("action=kill pid=%d reason=\"session still running after %d s\"",
 			    (int)m->board->slot[i].pid, grace);

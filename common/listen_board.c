@@ -81,9 +81,9 @@ board_lock(struct board *b)
 static int
 count_locked(struct board *b, const uint8_t key[16])
 {
-	int	 n = 0;
+	int	 n = 0, used = board_used(b);
 
-	for (int i = 0; i < b->nslots; i++)
+	for (int i = 0; i < used; i++)
 		if (atomic_load(&b->slot[i].in_session) &&
 		    memcmp(b->slot[i].ip, key, 16) == 0)
 			n++;
@@ -125,18 +125,31 @@ board_count_ip(struct board *b, const uint8_t key[16])
 }
 
 int
-board_free_slot(const struct board *b)
+board_used(const struct board *b)
 {
-	for (int i = 0; i < b->nslots; i++)
-		if (b->slot[i].pid == 0)
+	return atomic_load(&b->used);
+}
+
+int
+board_free_slot(struct board *b)
+{
+	int	 used = board_used(b);
+
+	for (int i = 0; i < used; i++)
+		if (b->slot[i].pid == 0 && atomic_load(&b->slot[i].state) == SLOT_FREE)
 			return i;
-	return -1;
+	if (used == b->nslots)
+		return -1;
+	atomic_store(&b->used, used + 1);
+	return used;
 }
 
 int
 board_find_pid(const struct board *b, pid_t pid)
 {
-	for (int i = 0; i < b->nslots; i++)
+	int	 used = board_used(b);
+
+	for (int i = 0; i < used; i++)
 		if (b->slot[i].pid == pid)
 			return i;
 	return -1;

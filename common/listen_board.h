@@ -43,6 +43,7 @@ struct board {
 	_Atomic int	 stopping;   /* master: SIGTERM seen; close the listening sockets */
 	_Atomic int	 perip;      /* concurrencyperip */
 	int		 nslots;
+	_Atomic int	 used;       /* master: slots [0, used) have held a worker; scans stop there */
 	struct board_slot slot[];
 };
 
@@ -63,8 +64,10 @@ void board_release(struct board *, int i);
 /* Sessions from key now (for tests and logs). */
 int  board_count_ip(struct board *, const uint8_t key[16]);
 
-/* Master: a free slot index, or -1. */
-int  board_free_slot(const struct board *);
+/* Master: a free slot index (used grows by one when none below it is free), or -1. */
+int  board_free_slot(struct board *);
+/* How many slots to scan. */
+int  board_used(const struct board *);
 /* Master: slot of pid, or -1. */
 int  board_find_pid(const struct board *, pid_t pid);
 /* Master: forget slot i (its worker is gone). */

@@ -343,12 +343,24 @@ key_of(const char *ip, uint8_t key[16])
 	board_ip_key(&ss, key);
 }
 
+/* Slots 0..n-1 hold workers, as the master's fork would leave them. */
+static void
+take_slots(struct board *b, int n)
+{
+	for (int i = 0; i < n; i++) {
+		ck_assert_int_eq(board_free_slot(b), i);
+		b->slot[i].pid = 1000 + i;
+		atomic_store(&b->slot[i].state, SLOT_BUSY);
+	}
+}
+
 START_TEST(board_perip_limit)
 {
 	struct board	*b = board_create(8);
 	uint8_t		 k1[16], k2[16], k3[16];
 
 	ck_assert_ptr_nonnull(b);
+	take_slots(b, 3);
 	atomic_store(&b->perip, 2);
 	key_of("192.0.2.1", k1);
 	key_of("192.0.2.2", k2);
@@ -379,14 +391,16 @@ START_TEST(board_free_slots)
 	struct board	*b = board_create(3);
 
 	ck_assert_ptr_nonnull(b);
-	ck_assert_int_eq(board_free_slot(b), 0);
-	b->slot[0].pid = 10;
-	b->slot[1].pid = 11;
-	ck_assert_int_eq(board_free_slot(b), 2);
-	b->slot[2].pid = 12;
+	ck_assert_int_eq(board_used(b), 0);
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(board_free_slot(b), i);
+		ck_assert_int_eq(board_used(b), i + 1);
+		b->slot[i].pid = 10 + i;
+	}
 	ck_assert_int_eq(board_free_slot(b), -1);
 	board_clear(b, 1);
 	ck_assert_int_eq(board_free_slot(b), 1);
+	ck_assert_int_eq(board_used(b), 3);
 	board_destroy(b);
 	ck_assert_ptr_null(board_create(0));
 }
@@ -401,6 +415,7 @@ START_TEST(board_lock_owner_dies)
 	pid_t		 pid;
 
 	ck_assert_ptr_nonnull(b);
+	take_slots(b, 2);
 	atomic_store(&b->perip, 1);
 	key_of("198.51.100.1", k);
 	if ((pid = fork()) == 0) {
@@ -429,6 +444,7 @@ START_TEST(board_concurrent_claims)
 	over = mmap(NULL, sizeof *over, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ck_assert_ptr_ne(over, MAP_FAILED);
 	atomic_store(over, 0);
+	take_slots(b, SLOTS);
 	atomic_store(&b->perip, 2);
 	key_of("203.0.113.5", k);
 	for (int w = 0; w < PROCS; w++) {
