@@ -179,8 +179,11 @@ def test_run_stops_everything_when_a_listener_dies_and_says_which():
     try:
         stamptest.wait_for(lambda: refused(pop3), IO_TIMEOUT, what="the orphaned pop3 workers")
     except AssertionError as e:
-        holders = subprocess.run(["ss", "-ltnp", "sport = :%d" % hostport(pop3)[1]],
-                                 capture_output=True, text=True).stdout
+        try:
+            holders = subprocess.run(["ss", "-ltnp", "sport = :%d" % hostport(pop3)[1]],
+                                     capture_output=True, text=True, timeout=10).stdout
+        except (OSError, subprocess.SubprocessError) as why:    # no ss here: say so
+            holders = repr(why)
         raise AssertionError("%s; still listening: %s" % (e, holders))
     assert c.f.readline() == b""
     stamptest.wait_for(lambda: not any(alive(k) for k in kids), IO_TIMEOUT,
