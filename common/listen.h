@@ -24,7 +24,16 @@
  * the environment are moved away first), so that ps shows each process's
  * state; without it the titles are left alone. Workers ignore SIGPIPE
  * and SIGINT/SIGHUP (the master decides), and reset SIGCHLD to its default;
- * a session that wants other dispositions sets them itself.
+ * a session that wants other dispositions sets them itself. The master
+ * reaps every child of its own (waitpid(-1)), so code that runs in it
+ * (reload) must not wait for children it starts. A master killed outright
+ * takes its workers along (parent-death signal SIGTERM); a parent-death
+ * signal the caller set for the master itself survives the drop of
+ * privilege.
+ *
+ * Logs (stderr, log.h): action=listen addr=, action=refuse reason=perip
+ * ip= limit=, action=worker-died pid= signal=|status=, action=reload ...,
+ * action=stop workers= sessions= grace=, action=kill pid=, action=exit.
  */
 #ifndef STAMP_LISTEN_H
 #define STAMP_LISTEN_H
