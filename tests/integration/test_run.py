@@ -119,9 +119,14 @@ def test_run_creates_home_says_ready_and_stops():
     # The scheduler serves the queue: a flush reaches it.
     q = stamptest.run([stamptest.bin_path("stamp-qflush"), "--home", home])
     assert q.code == 0, q
+    # Each real server answers with its own greeting.
+    greetings = {"smtp": b"220 ", "submission": b"220 ", "pop3": b"+OK"}
     for k, addr in want.items():
         if k != "home":
-            assert not refused(addr), k
+            with socket.create_connection(hostport(addr), IO_TIMEOUT) as s:
+                s.settimeout(IO_TIMEOUT)
+                first = s.makefile("rb").readline()
+                assert first.startswith(greetings[k]), (k, first)
     r.p.send_signal(signal.SIGHUP)
     r.p.send_signal(signal.SIGTERM)
     assert r.p.wait(30) == 0, r.stderr()
