@@ -241,11 +241,10 @@ sup_await_ready(struct sup *s, int timeout_ms)
 		take_signals(s);
 		if (s->stop)
 			return -1;
-		/* A child that is gone is noticed through its pipe (EOF); reap it. */
-		if ((gone = reap(s)) != NULL && gone->readyfd < 0 && not_ready(s) > 0) {
+		/* Any exit during start-up is fatal, even of one that was ready. */
+		if ((gone = reap(s)) != NULL) {
 			log_warnx("action=start program=%s what=%s reason=\"exited (status %d) "
-			    "before the others were ready\"", gone->prog, gone->what,
-			    exit_code(gone->status));
+			    "during start-up\"", gone->prog, gone->what, exit_code(gone->status));
 			return -1;
 		}
 	}

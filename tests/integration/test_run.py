@@ -261,6 +261,19 @@ def test_run_sigterm_while_a_program_is_not_ready_yet():
                        what="every child gone")
 
 
+def test_run_a_program_that_says_ready_and_exits_stops_everything():
+    bindir, home, ports = fake_setup(progs=("stamp-smtpd",))
+    with open(os.path.join(bindir, "stamp-popd"), "w") as f:
+        f.write("#!/bin/sh\necho ready >&3\nexit 3\n")
+    os.chmod(os.path.join(bindir, "stamp-popd"), 0o755)
+    r = Run(bindir, home, all_three(ports), wait=False)
+    assert r.p.wait(30) == 1
+    err = r.stderr()
+    # Caught during start-up or right after the ready line: either way named.
+    assert re.search(r"stamp-popd.*pop3.*status 3", err), err
+    assert refused(ports[0]) and refused(ports[1])
+
+
 def test_run_rejects_a_bad_address():
     top = new_top()
     r = stamptest.run([stamptest.bin_path("stamp-run"), "--home", os.path.join(top, "h"),
