@@ -20,6 +20,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -173,6 +174,8 @@ spawn_worker(struct master *m, int sigpipe_r)
 		return -1;
 	atomic_store(&m->board->slot[i].state, SLOT_STARTING);
 	m->board->slot[i].gen = m->gen;
+	/* Workers end with exit(): nothing buffered now may come out once per worker. */
+	fflush(NULL);
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &old);
 	if ((pid = fork()) == -1) {
