@@ -74,7 +74,7 @@ class Listener:
 
     def wait_idle(self, n, timeout=IO_TIMEOUT):
         stamptest.wait_for(lambda: self.titles().count("listen_echo: idle") == n,
-                           timeout, what="%d idle workers (now %r)" % (n, self.titles()))
+                           timeout, what="%d idle workers" % n)
 
     def stop(self, sig=signal.SIGTERM, timeout=30):
         self.p.send_signal(sig)
@@ -362,6 +362,22 @@ def test_total_limit_queues_the_extra_client_until_a_place_frees():
     assert len(l.workers()) <= 2
     b.quit()
     c.quit()
+    assert l.stop() == 0
+
+
+def test_spare_workers_are_retired_after_a_burst():
+    l = Listener(controls={"prefork": "1", "concurrencyperip": "100"})
+    burst = [connect(l).greeting() for _ in range(6)]
+    for c in burst:
+        c.echo("burst")
+    stamptest.wait_for(lambda: len(l.workers()) >= 7, IO_TIMEOUT, what="7 workers")
+    for c in burst:
+        c.quit()
+    # Seven idle now; beyond twice prefork they go, one a second.
+    stamptest.wait_for(lambda: len(l.workers()) == 2, 20, step=0.2,
+                       what="the spares to go")
+    assert l.titles() == ["listen_echo: idle"] * 2
+    connect(l).greeting().quit()
     assert l.stop() == 0
 
 
