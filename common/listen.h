@@ -12,6 +12,28 @@
  * SIGHUP: the master rereads its settings and replaces the workers, each
  * after its current session; SIGTERM/SIGINT: stop accepting at once, let
  * sessions finish for at most stop_grace seconds, then kill them.
+ *
+ * Settings (control/, read by the master at start and on SIGHUP):
+ * prefork (idle workers kept ready; 0 still keeps one worker accepting),
+ * concurrencyincoming (workers in all, so sessions at once: a client over it
+ * waits in the kernel's backlog until a worker is free), concurrencyperip.
+ *
+ * What the caller does: call listen_proctitle_init(argc, argv) first thing
+ * in main(), before getopt and before anything keeps a pointer into argv[0]
+ * or the environment (titles are written over that memory; argv[1] on and
+ * the environment are moved away first), so that ps shows each process's
+ * state; without it the titles are left alone. Workers ignore SIGPIPE
+ * and SIGINT/SIGHUP (the master decides), and reset SIGCHLD to its default;
+ * a session that wants other dispositions sets them itself. The master
+ * reaps every child of its own (waitpid(-1)), so code that runs in it
+ * (reload) must not wait for children it starts. A master killed outright
+ * takes its workers along (parent-death signal SIGTERM); a parent-death
+ * signal the caller set for the master itself survives the drop of
+ * privilege.
+ *
+ * Logs (stderr, log.h): action=listen addr=, action=refuse reason=perip
+ * ip= limit=, action=worker-died pid= signal=|status=, action=reload ...,
+ * action=stop workers= sessions= grace=, action=kill pid=, action=exit.
  */
 #ifndef STAMP_LISTEN_H
 #define STAMP_LISTEN_H
@@ -36,26 +58,77 @@ struct listen_conf {
 	const char	*name;           /* for setproctitle and logs: "stamp-smtpd" */
 	int		 stop_grace;     /* seconds sessions may go on after SIGTERM */
 	int		 ready_fd;       /* >= 0: write "ready\n" here once every address accepts, then close it */
+
+	/*
+	 * Optional (NULL: the defaults). refuse: say the protocol's refusal on
+	 * a client that is over a limit, e.g. "421 4.7.0 too many connections
+	 * from your address\r\n"; fd is non-blocking and is closed by the
+	 * listener afterwards, so write one short line and return. Without it
+	 * the connection is just closed. reload: run in the master on SIGHUP,
+	 * before the new workers are forked (they inherit what it loads), as
+	 * the listener's user (after the drop of privilege); a return of -1 is
+	 * logged and the old settings and workers stay.
+	 */
+	void		(*refuse)(int fd, const struct peer *peer, int why, void *arg);
+	int		(*reload)(void *arg);
+
+	/*
+	 * Optional, to run tcpserver-mode session code unchanged. stdio: the
+	 * client socket is also on fd 0 and fd 1 during the session, and both
+	 * point at /dev/null after it (so the client sees the end as soon as
+	 * the session is over). tcpenv: PROTO=TCP, TCPREMOTEIP, TCPREMOTEPORT,
+	 * TCPLOCALIP, TCPLOCALPORT are set for the session (TCPREMOTEHOST,
+	 * TCPREMOTEINFO, TCPLOCALHOST unset), as tcpserver would.
+	 */
+	int		 stdio;
+	int		 tcpenv;
 };
+
+/* Why refuse() is called. */
+#define LISTEN_OVER_PERIP 1	/* concurrencyperip sessions from this address already */
 
 /*
  * One session on the accepted socket fd. The callback owns fd (closes it),
  * returns when the session is over, and must not exit: the worker goes on to
- * its next accept. It runs in the worker, after the drop of privilege.
+ * its next accept. It runs in the worker, after the drop of privilege. If it
+ * puts fd on other descriptors itself (dup2 onto 0 and 1), it must close
+ * those too before returning, or the client never sees the end; the stdio
+ * option does that for it.
  */
 typedef void (*listen_session_fn)(int fd, const struct peer *peer, void *arg);
 
 /*
  * Run the listener until SIGTERM or SIGINT; returns the exit code for main()
- * (0 after a clean stop). Errors binding an address are fatal, with a
- * message naming the address.
+ * (0 after a clean stop). An address that cannot be bound, bad control
+ * files or a failed drop of privilege end it at once with 111, after a
+ * message naming the address or the reason.
  */
 int listen_run(const struct listen_conf *conf, listen_session_fn session, void *arg);
 
-/* Parse "ADDR:PORT", "[v6]:PORT" or "*:PORT" into a socket address. 0, or -1. */
+/*
+ * Parse "ADDR:PORT", "[v6]:PORT" or "*:PORT" (every IPv4 address; "[::]:PORT"
+ * is every IPv6 address) into a socket address. Addresses are numeric (no
+ * DNS), ports decimal 1..65535. 0, or -1.
+ */
 int listen_parse_addr(const char *s, struct sockaddr_storage *out, socklen_t *outlen);
 
-/* Fill a struct peer from the environment (TCPREMOTEIP, TCPREMOTEPORT, TCPLOCALIP, TCPLOCALPORT), or from getpeername/getsockname on fd 0. */
+/* Set tcpserver's variables for p (see tcpenv above). 0, or -1 (ENOMEM). */
+int peer_setenv(const struct peer *p);
+
+/* Let workers set their process titles (libbsd setproctitle_init). */
+void listen_proctitle_init(int argc, char *argv[]);
+
+/* Fill p from two socket addresses (IPv4-mapped IPv6 shown as IPv4). */
+void peer_from_addrs(struct peer *p, const struct sockaddr *remote, socklen_t rlen,
+    const struct sockaddr *local, socklen_t llen);
+
+/*
+ * Fill a struct peer from the environment (TCPREMOTEIP, TCPREMOTEPORT,
+ * TCPLOCALIP, TCPLOCALPORT, as tcpserver sets them) when TCPREMOTEIP holds
+ * a numeric address, or else from getpeername/getsockname on fd 0 (inetd).
+ * What is not known stays empty: ip "", port 0 (a pipe on fd 0 gives an
+ * empty peer; a bad port number gives port 0).
+ */
 void peer_from_env(struct peer *p);
 
 #endif
