@@ -98,6 +98,7 @@ session(struct attempt *a, const struct rtarget *t, const char *iptext, enum rs_
 	if (a->c->tcpto[0] != '\0')
 		rtcpto_note(a->c->tcpto, &t->ip, 0, time(NULL));
 	rsmtp_init(&s, fd, (int)a->c->timeout_remote * 1000, t->name, iptext);
+	s.id = a->id;
 	if ((step = rsmtp_open(&s, a->c->helo.s, tls)) == RS_OK)
 		step = rsmtp_transact(&s, a->m, a->rc, a->n);
 	if (step != RS_OK)

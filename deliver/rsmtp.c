@@ -21,6 +21,7 @@ rsmtp_init(struct rsmtp *s, int fd, int timeout_ms, const char *host, const char
 	memset(s, 0, sizeof *s);
 	s->fd = fd;
 	s->timeout_ms = timeout_ms;
+	s->id = "-";
 	s->host = host;
 	(void)strlcpy(s->ip, ip, sizeof s->ip);
 	rbuf_init(&s->r, fd, s->rmem, sizeof s->rmem, timeout_ms);

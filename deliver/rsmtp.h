@@ -57,6 +57,7 @@ struct rsmtp {
 	char		 wmem[16384];
 	int		 fd;
 	int		 timeout_ms;
+	const char	*id;            /* the queue ID, for log lines ("-" unless set) */
 	const char	*host;          /* the exchanger's name */
 	char		 ip[64];        /* its address, as text */
 	struct rs_ext	 ext;

@@ -44,7 +44,7 @@ decide_said(const struct rsmtp *s, struct rs_rcpt *rc, size_t n, const struct rr
 static int
 precheck(struct rsmtp *s, const struct rs_msg *m, struct rs_rcpt *rc, size_t n)
 {
-	char	 text[512];
+	char	 text[512], q[LOG_QUOTE_MAX];
 
 	if (s->ext.size_on && s->ext.size > 0 && (unsigned long long)m->info.size > s->ext.size) {
 		(void)snprintf(text, sizeof text, "5.3.4 the message (%lld octets) is larger than"
@@ -60,8 +60,8 @@ precheck(struct rsmtp *s, const struct rs_msg *m, struct rs_rcpt *rc, size_t n)
 		return -1;
 	}
 	if (m->info.eightbit && !s->ext.eightbitmime)
-		log_info("host=%s ip=%s eightbit=sent-as-is reason=\"no 8BITMIME offered\"",
-		    s->host, s->ip);
+		log_info("id=%s host=%s ip=%s eightbit=sent-as-is reason=\"no 8BITMIME offered\"",
+		    s->id, log_quotes(q, sizeof q, s->host), s->ip);
 	return 0;
 }
 
