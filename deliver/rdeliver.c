@@ -58,7 +58,7 @@ static void
 log_session(const struct attempt *a, const struct rtarget *t, const struct rsmtp *s,
     const char *outcome)
 {
-	char	 qh[LOG_QUOTE_MAX], qo[LOG_QUOTE_MAX];
+	char	 qh[LOG_QUOTE_MAX], qo[LOG_QUOTE_MAX], qc[LOG_QUOTE_MAX];
 	size_t	 k = 0, d = 0, z = 0;
 
 	for (size_t i = 0; i < a->n; i++)
@@ -72,7 +72,7 @@ log_session(const struct attempt *a, const struct rtarget *t, const struct rsmtp
 	    "delivered=%zu failed=%zu deferred=%zu outcome=%s", a->id, a->domain,
 	    log_quotes(qh, sizeof qh, t->name), s->ip, t->port, s->tls_on ? "yes" : "no",
 	    s->tls_on && s->tls_verified ? "yes" : "no",
-	    s->tls_on && s->tls_desc[0] ? s->tls_desc : "-", k, d, z,
+	    log_quotes(qc, sizeof qc, s->tls_on && s->tls_desc[0] ? s->tls_desc : "-"), k, d, z,
 	    log_quotes(qo, sizeof qo, outcome));
 }
 
@@ -103,9 +103,9 @@ session(struct attempt *a, const struct rtarget *t, const char *iptext, enum rs_
 		step = rsmtp_transact(&s, a->m, a->rc, a->n);
 	if (step != RS_OK)
 		(void)strlcpy(a->last, s.err, sizeof a->last);
+	log_session(a, t, &s, step == RS_OK ? "decided" : step == RS_NEXT ? s.err : "tls-failed");
 	if (step != RS_TLSFAIL)
 		rsmtp_quit(&s);
-	log_session(a, t, &s, step == RS_OK ? "decided" : step == RS_NEXT ? s.err : "tls-failed");
 	close(fd);
 	return step;
 }
