@@ -132,6 +132,23 @@ send_data(struct rsmtp *s, const struct rs_msg *m, struct rs_rcpt *rc, size_t n)
 	return RS_OK;
 }
 
+/* Read one RCPT's reply and decide that recipient, or note it accepted. */
+static enum rs_step
+rcpt_reply(struct rsmtp *s, struct rs_rcpt *r, size_t *accepted)
+{
+	struct rreply		 rep;
+	enum rreply_status	 st;
+
+	if ((st = rreply_read(&s->r, &rep, NULL, NULL)) != RREPLY_OK)
+		return rsmtp_next_io(s, st, "RCPT");
+	if (rreply_class(&rep) == 2) {
+		r->accepted = 1;
+		(*accepted)++;
+	} else
+		decide_said(s, r, 1, &rep, 0);
+	return RS_OK;
+}
+
 enum rs_step
 rsmtp_transact(struct rsmtp *s, const struct rs_msg *m, struct rs_rcpt *rc, size_t n)
 {
@@ -162,15 +179,8 @@ rsmtp_transact(struct rsmtp *s, const struct rs_msg *m, struct rs_rcpt *rc, size
 			return rsmtp_next(s, "4.4.2 host %s [%s]: connection lost sending RCPT",
 			    s->host, s->ip);
 		sent++;
-		if (pipe)
-			continue;
-		if ((st = rreply_read(&s->r, &rep, NULL, NULL)) != RREPLY_OK)
-			return rsmtp_next_io(s, st, "RCPT");
-		if (rreply_class(&rep) == 2) {
-			rc[i].accepted = 1;
-			accepted++;
-		} else
-			decide_said(s, rc + i, 1, &rep, 0);
+		if (!pipe && rcpt_reply(s, &rc[i], &accepted) != RS_OK)
+			return RS_NEXT;
 	}
 	if (pipe) {
 		if (wbuf_puts(&s->w, "DATA\r\n") < 0 || wbuf_flush(&s->w) < 0)
@@ -183,17 +193,9 @@ rsmtp_transact(struct rsmtp *s, const struct rs_msg *m, struct rs_rcpt *rc, size
 			drain(s, sent + 1);
 			return RS_OK;
 		}
-		for (size_t i = 0; i < n; i++) {
-			if (rc[i].done)
-				continue;
-			if ((st = rreply_read(&s->r, &rep, NULL, NULL)) != RREPLY_OK)
-				return rsmtp_next_io(s, st, "RCPT");
-			if (rreply_class(&rep) == 2) {
-				rc[i].accepted = 1;
-				accepted++;
-			} else
-				decide_said(s, rc + i, 1, &rep, 0);
-		}
+		for (size_t i = 0; i < n; i++)
+			if (!rc[i].done && rcpt_reply(s, &rc[i], &accepted) != RS_OK)
+				return RS_NEXT;
 	} else if (accepted > 0) {
 		if (wbuf_puts(&s->w, "DATA\r\n") < 0 || wbuf_flush(&s->w) < 0)
 			return rsmtp_next(s, "4.4.2 host %s [%s]: connection lost sending DATA",

@@ -14,6 +14,7 @@ import socket
 import subprocess
 import time
 
+import remotetest
 import stamptest
 
 MASTER_CF = """\
@@ -110,11 +111,7 @@ class Postfix:
         return sorted(glob.glob(os.path.join(self.mail, user, "Maildir", "new", "*")))
 
     def logtext(self):
-        try:
-            with open(self.log, errors="replace") as f:
-                return f.read()
-        except OSError:
-            return ""
+        return remotetest.read_text(self.log)
 
     def stop(self):
         stamptest.run(["postfix", "-c", self.conf, "stop"], timeout=60)

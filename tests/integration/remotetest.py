@@ -30,6 +30,25 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 PY = "/usr/bin/python3"   # Debian's python, where python3-aiosmtpd lives
 
 
+def read_text(path):
+    """A log file's text, "" while it does not exist."""
+    try:
+        with open(path, errors="replace") as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
+def stop_process(p, sig=signal.SIGTERM):
+    """Ask p to stop with sig, kill it after 5 s."""
+    if p.poll() is None:
+        p.send_signal(sig)
+        try:
+            p.wait(5)
+        except subprocess.TimeoutExpired:
+            p.kill()
+
+
 def is_root():
     return os.geteuid() == 0
 
@@ -108,19 +127,10 @@ class Dns:
         return "127.0.0.1:%d" % self.port
 
     def logtext(self):
-        try:
-            with open(self.log, errors="replace") as f:
-                return f.read()
-        except OSError:
-            return ""
+        return read_text(self.log)
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
+        stop_process(self.proc)
 
 
 class FakeMX:
@@ -165,12 +175,7 @@ class FakeMX:
             return 0
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
+        stop_process(self.proc, signal.SIGINT)
 
 
 class RawServer:
@@ -318,20 +323,12 @@ class Stamp:
         stamptest.add_cleanup(self.stop)
 
     def stop(self):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
+        if self.proc is not None:
+            stop_process(self.proc)
         self.proc = None
 
     def logtext(self):
-        try:
-            with open(self.log, errors="replace") as f:
-                return f.read()
-        except OSError:
-            return ""
+        return read_text(self.log)
 
     def queue_empty(self):
         return not self.home.queue_files("mess", "todo", "info", "done", "intd")
