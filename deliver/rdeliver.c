@@ -24,6 +24,13 @@
 #include "rroute.h"
 #include "rtcpto.h"
 
+/*
+ * No new address is tried after this many seconds, so that a run of slow
+ * exchangers ends in results before the scheduler's agent deadline
+ * (SPAWN_DEADLINE, 2 hours) would kill it and lose them.
+ */
+#define BUDGET_SECONDS 3600
+
 struct attempt {
 	const struct rconf	*c;
 	const char		*id, *domain;
@@ -116,11 +123,17 @@ try_targets(struct attempt *a, const struct rtargets *ts, enum rs_tls tls)
 {
 	size_t	 skipped = 0;
 	char	 ip[64];
+	time_t	 start = time(NULL);
 
 	for (size_t i = 0; i < ts->n && undecided(a) > 0; i++) {
 		const struct rtarget	*t = &ts->t[i];
 		enum rs_step		 step;
 
+		if (time(NULL) - start > BUDGET_SECONDS) {
+			log_info("id=%s domain=%s action=give-up reason=\"tried for %d seconds\"",
+			    a->id, a->domain, BUDGET_SECONDS);
+			break;
+		}
 		(void)dns_ip_text(&t->ip, ip, sizeof ip);
 		if (a->c->tcpto[0] != '\0' && rtcpto_skip(a->c->tcpto, &t->ip, time(NULL))) {
 			log_info("id=%s domain=%s host=%s ip=%s action=skip reason=\"unreachable"
