@@ -1,8 +1,9 @@
 /*
  * rdeliver.h: one message to the recipients at one domain: find the
  * exchangers, try their addresses in order, and give every recipient a
- * result. The world (DNS, sockets, the clock) comes in through struct
- * rdeliver_env so that the order of attempts can be tested.
+ * result. The pieces it joins are tested on their own (check_rmx for the
+ * order of addresses, check_rsmtp for each session, check_rtcpto); the
+ * joining itself, with real sockets, by tests/integration/test_remote*.py.
  */
 #ifndef STAMP_RDELIVER_H
 #define STAMP_RDELIVER_H
