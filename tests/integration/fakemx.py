@@ -14,6 +14,7 @@ connections open at once.
   --times N             N transactions (default: all), then accept
   --delay S             wait S seconds before answering the end of data
   --tls CERT KEY        offer STARTTLS with this certificate
+  --no-smtputf8         do not offer SMTPUTF8
 """
 
 import argparse
@@ -121,11 +122,12 @@ def main():
     p.add_argument("--delay", type=float, default=0)
     p.add_argument("--tls", nargs=2)
     p.add_argument("--name", default="fakemx.test")
+    p.add_argument("--no-smtputf8", action="store_true")
     args = p.parse_args()
     host, port = args.listen.rsplit(":", 1)
     state = State(args.dir)
     kw = {"hostname": host, "port": int(port), "server_hostname": args.name,
-          "enable_SMTPUTF8": True, "data_size_limit": 64 * 1024 * 1024}
+          "enable_SMTPUTF8": not args.no_smtputf8, "data_size_limit": 64 * 1024 * 1024}
     if args.tls:
         import ssl
         ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)

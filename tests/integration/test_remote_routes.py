@@ -64,3 +64,29 @@ def test_address_literal_skips_dns():
     s.start()
     s.wait_empty()
     assert [m["rcpt_tos"] for m in mx.messages()] == [["a@[127.0.0.2]"]]
+
+
+def test_smtputf8_when_an_address_needs_it():
+    s = Stamp()
+    port = stamptest.free_port()
+    mx = FakeMX(s.home.top, "127.0.0.1", port, name="utf8.test")
+    s.home.control("smtproutes", ":127.0.0.1:%d" % port)
+    s.queue(["j\u00f6rg@example.com"], sender="s@stamp.test")
+    s.start()
+    s.wait_empty()
+    got = mx.messages()
+    assert len(got) == 1, s.logtext()
+    assert "SMTPUTF8" in got[0]["mail_options"], got[0]["mail_options"]
+    assert got[0]["rcpt_tos"] == ["j\u00f6rg@example.com"], got[0]["rcpt_tos"]
+
+
+def test_no_smtputf8_is_a_permanent_failure():
+    s = Stamp()
+    port = stamptest.free_port()
+    mx = FakeMX(s.home.top, "127.0.0.1", port, name="ascii.test", args=["--no-smtputf8"])
+    s.home.control("smtproutes", ":127.0.0.1:%d" % port)
+    s.queue(["j\u00f6rg@example.com"], sender="s@stamp.test")
+    s.start()
+    s.wait_log("status=failed")
+    assert "5.6.7 host 127.0.0.1 [127.0.0.1] does not support SMTPUTF8" in s.logtext(), s.logtext()
+    assert mx.messages() == []
