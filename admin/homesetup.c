@@ -59,7 +59,8 @@ write_me(const char *home)
 }
 
 static int
-lookup_owners(struct qowners *own, uid_t *mail_uid, gid_t *mail_gid)
+lookup_owners(struct qowners *own, uid_t *mail_uid, gid_t *mail_gid, uid_t *remote_uid,
+    gid_t *remote_gid)
 {
 	/* getpwnam's result is overwritten by the next call: copy at once. */
 	struct passwd *pw;
@@ -68,6 +69,10 @@ lookup_owners(struct qowners *own, uid_t *mail_uid, gid_t *mail_gid)
 	if ((pw = getpwnam("stampq")) == NULL)
 		goto missing;
 	own->queue_uid = pw->pw_uid;
+	if ((pw = getpwnam("stampr")) == NULL)
+		goto missing;
+	*remote_uid = pw->pw_uid;
+	*remote_gid = pw->pw_gid;
 	if ((pw = getpwnam("stampv")) == NULL)
 		goto missing;
 	*mail_uid = pw->pw_uid;
@@ -77,7 +82,7 @@ lookup_owners(struct qowners *own, uid_t *mail_uid, gid_t *mail_gid)
 	own->sched_gid = s->gr_gid;
 	return 0;
 missing:
-	log_warnx("reason=\"users stampq, stampv and group stamps must exist "
+	log_warnx("reason=\"users stampq, stampr, stampv and group stamps must exist "
 	    "(make install creates them)\"");
 	return -1;
 }
@@ -86,12 +91,12 @@ int
 home_setup(const char *home, int owners)
 {
 	struct qowners own, *ownp = NULL;
-	uid_t mail_uid = 0;
-	gid_t mail_gid = 0;
+	uid_t mail_uid = 0, remote_uid = 0;
+	gid_t mail_gid = 0, remote_gid = 0;
 	char path[4096];
 
 	if (owners) {
-		if (lookup_owners(&own, &mail_uid, &mail_gid) == -1)
+		if (lookup_owners(&own, &mail_uid, &mail_gid, &remote_uid, &remote_gid) == -1)
 			return -1;
 		ownp = &own;
 	}
@@ -105,6 +110,13 @@ home_setup(const char *home, int owners)
 	if (sub(path, sizeof path, home, "mail") == -1 || make_dir(path, 0700) == -1)
 		return -1;
 	if (ownp != NULL && chown(path, mail_uid, mail_gid) == -1) {
+		log_warn("action=chown path=%s", path);
+		return -1;
+	}
+	/* stamp-remote's memory of unreachable exchangers (remote/tcpto): stampr's alone. */
+	if (sub(path, sizeof path, home, "remote") == -1 || make_dir(path, 0700) == -1)
+		return -1;
+	if (ownp != NULL && chown(path, remote_uid, remote_gid) == -1) {
 		log_warn("action=chown path=%s", path);
 		return -1;
 	}

@@ -4,7 +4,9 @@
 # what is missing and how to install it, and fails.
 set -u
 
-PKGS="gcc make pkg-config libbsd-dev libtls-dev check python3 swaks ucspi-tcp mandoc curl openssl"
+# dnsmasq-base, python3-aiosmtpd and postfix: stamp-remote's tests (a private DNS server,
+# fake mail exchangers, a private Postfix instance).
+PKGS="gcc make pkg-config libbsd-dev libtls-dev check python3 swaks ucspi-tcp mandoc curl openssl dnsmasq-base python3-aiosmtpd postfix"
 
 installed() {
 	# "install ok installed" is the only state in which the files are there.
@@ -36,6 +38,13 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 export DEBIAN_FRONTEND=noninteractive
+# Postfix "No configuration": installed for its programs, with no system
+# instance listening on port 25, where the tests put their own servers.
+case " $missing " in
+*" postfix "*)
+	echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections ||
+		{ echo "deps: debconf-set-selections failed" >&2; exit 1; } ;;
+esac
 apt-get update || { echo "deps: apt-get update failed" >&2; exit 1; }
 # $missing is deliberately unquoted: one word per package.
 # shellcheck disable=SC2086

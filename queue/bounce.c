@@ -225,6 +225,8 @@ build_rcpt_status(const struct bounce_rcpt *r, struct str *out)
 		clean_token(host, sizeof host, r->remote_mta, "unknown");
 		rc = str_appendf(out, "Remote-MTA: dns; %s\n", host);
 	}
+	if (rc == 0 && r->diagnostic != NULL)
+		clean(text, sizeof text, r->diagnostic);
 	if (rc == 0)
 		rc = fold(out, "Diagnostic-Code: smtp;", " ", text, FOLD_WIDTH);
 	if (rc == 0 && r->when > 0)
@@ -474,4 +476,27 @@ bounce_build(const struct bounce_info *bi, struct str *out)
 	str_free(&pt.orig);
 	errno = saved;
 	return rc;
+}
+
+const char *
+bounce_remote_split(const char *text, char *host, size_t hostsz)
+{
+	const char	*p = text, *h, *said;
+	size_t		 n;
+
+	/* The enhanced code: a class digit, then digits and dots. */
+	if (*p < '2' || *p > '5' || p[1] != '.')
+		return NULL;
+	p += strspn(p, "0123456789.");
+	if (strncmp(p, " host ", 6) != 0)
+		return NULL;
+	h = p + 6;
+	n = strcspn(h, " ");
+	if (n == 0 || n >= hostsz || strncmp(h + n, " [", 2) != 0)
+		return NULL;
+	if ((said = strstr(h + n, "] said: ")) == NULL || strchr(h + n + 2, ' ') < said)
+		return NULL;
+	memcpy(host, h, n);
+	host[n] = '\0';
+	return said + 8;
 }

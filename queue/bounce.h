@@ -30,6 +30,7 @@ struct bounce_rcpt {
 	const char *text;        /* the result text: "5.1.1 no such user" (enhanced code first) */
 	const char *remote_mta;  /* the remote host name, or NULL */
 	time_t      when;        /* time of the last attempt (0: not known) */
+	const char *diagnostic;  /* the remote server's reply, for Diagnostic-Code (NULL: text) */
 };
 
 struct bounce_info {
@@ -62,5 +63,13 @@ int bounce_build(const struct bounce_info *, struct str *out);
  * failed for good; "5.0.0" when there is none. out holds at least 12 bytes.
  */
 void bounce_status(const char *text, char *out, size_t outsz);
+
+/*
+ * A stamp-remote result text that carries a server's reply has the form
+ * "E.E.E host HOST [IP] said: REPLY" (deliver/rsmtp.h). Copy HOST to host
+ * and return REPLY (a pointer into text); NULL when text has another form
+ * or HOST does not fit.
+ */
+const char *bounce_remote_split(const char *text, char *host, size_t hostsz);
 
 #endif

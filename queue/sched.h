@@ -44,7 +44,7 @@ struct msg {
 };
 
 struct sconf {
-	long long        clocal, cremote;
+	long long        clocal, cremote, cperdomain;
 	long long        retrymin, retrymax, lifetime;
 	struct ctl_list  locals, vdomains;
 	struct str       me, bouncefrom, doublebounceto;

@@ -78,22 +78,32 @@ build(const struct sconf *c, struct msg *m, const char *to, int is_double,
 {
 	struct bounce_rcpt	*br;
 	struct bounce_info	 bi;
+	char			(*hosts)[256];
 	char			 path[64];
 	size_t			 nb = 0;
 	int			 fd, rc;
 
 	if ((br = calloc(m->n, sizeof *br)) == NULL)
 		return -1;
+	if ((hosts = calloc(m->n, sizeof *hosts)) == NULL) {
+		free(br);
+		return -1;
+	}
 	for (size_t i = 0; i < m->n; i++)
 		if (m->r[i].st.state == RS_FAILED) {
 			br[nb].rcpt = m->r[i].addr;
 			br[nb].text = m->r[i].st.text ? m->r[i].st.text : "5.0.0 delivery failed";
 			br[nb].when = m->r[i].st.last;
+			/* A remote server's own words: Remote-MTA and Diagnostic-Code from them. */
+			br[nb].diagnostic = bounce_remote_split(br[nb].text, hosts[nb], sizeof hosts[nb]);
+			if (br[nb].diagnostic != NULL)
+				br[nb].remote_mta = hosts[nb];
 			nb++;
 		}
 	if (qpath(path, sizeof path, Q_MESS, m->id) == -1 ||
 	    (fd = open_safe(path, O_RDONLY, 0)) == -1) {
 		free(br);
+		free(hosts);
 		return -1;
 	}
 	memset(&bi, 0, sizeof bi);
@@ -112,6 +122,7 @@ build(const struct sconf *c, struct msg *m, const char *to, int is_double,
 	rc = bounce_build(&bi, out);
 	close(fd);
 	free(br);
+	free(hosts);
 	return rc;
 }
 

@@ -14,6 +14,7 @@ sconf_load(struct sconf *c)
 	memset(&n, 0, sizeof n);
 	if (ctl_number("concurrencylocal", &n.clocal) == -1 ||
 	    ctl_number("concurrencyremote", &n.cremote) == -1 ||
+	    ctl_number("concurrencyperdomain", &n.cperdomain) == -1 ||
 	    ctl_number("retrymin", &n.retrymin) == -1 ||
 	    ctl_number("retrymax", &n.retrymax) == -1 ||
 	    ctl_number("queuelifetime", &n.lifetime) == -1 ||

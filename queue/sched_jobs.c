@@ -151,6 +151,7 @@ start_job(struct sched *s, struct job *j, struct msg *m, const size_t *idx,
 	j->used = 1;
 	j->m = m;
 	j->local = local;
+	j->domain = local ? NULL : m->r[idx[0]].domain;
 	j->n = n;
 	memcpy(j->idx, idx, n * sizeof *idx);
 	for (size_t k = 0; k < n; k++)
@@ -180,6 +181,19 @@ defer_remote(struct sched *s, struct msg *m, const size_t *idx, size_t n, time_t
 		for (size_t k = 0; k < n; k++)
 			m->r[idx[k]].st.state = RS_PENDING;
 	str_free(&rec);
+}
+
+/* Remote jobs running for domain now. */
+static long long
+domain_jobs(const struct sched *s, const char *domain)
+{
+	long long	 k = 0;
+
+	for (size_t i = 0; i < JOBS_MAX; i++)
+		if (s->jobs[i].used && !s->jobs[i].local &&
+		    strcasecmp(s->jobs[i].domain, domain) == 0)
+			k++;
+	return k;
 }
 
 /* Collect due idle remote recipients of the same domain as r[first]. */
@@ -213,6 +227,16 @@ sched_dispatch(struct sched *s, struct msg *m, time_t now)
 		if (!r->local && !s->have_remote) {
 			n = same_domain(m, i, now, idx);
 			defer_remote(s, m, idx, n, now);
+			continue;
+		}
+		/*
+		 * A domain at concurrencyperdomain waits a second, without holding
+		 * up the rest of the queue the way a full job table does.
+		 */
+		if (!r->local && domain_jobs(s, r->domain) >= s->conf.cperdomain) {
+			n = same_domain(m, i, now, idx);
+			for (size_t k = 0; k < n; k++)
+				m->r[idx[k]].next = now + 1;
 			continue;
 		}
 		if ((j = free_slot(s, r->local)) == NULL) {

@@ -16,6 +16,7 @@ struct job {
 	int          used;
 	int          local;
 	struct msg  *m;
+	const char  *domain;      /* remote jobs: the recipients' domain (in m) */
 	size_t       idx[REMOTE_RCPTS_MAX];
 	size_t       n;
 };

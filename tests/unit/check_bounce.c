@@ -208,9 +208,63 @@ START_TEST(status_codes)
 }
 END_TEST
 
+/* A remote server's reply: Remote-MTA and Diagnostic-Code come from it, the text stays whole. */
+START_TEST(remote_reply)
+{
+	static const char *text = "5.1.1 host mx1.example.net [192.0.2.1] said: 550 5.1.1 <bob@example.net>:"
+	    " no such user";
+	static const struct {
+		const char	*text, *host, *reply;
+	} t[] = {
+		{ "5.1.1 host mx1.example.net [192.0.2.1] said: 550 5.1.1 no", "mx1.example.net",
+		  "550 5.1.1 no" },
+		{ "4.4.2 host a [::1] said: 421 bye", "a", "421 bye" },
+		{ "5.1.10 the domain accepts no mail", NULL, NULL },
+		{ "5.1.1 host mx [1.2.3.4 said: 550 x", NULL, NULL },
+		{ "5.1.1 host mx [1.2 3.4] said: 550 x", NULL, NULL },
+		{ "5.1.1 host  [1.2.3.4] said: 550 x", NULL, NULL },
+		{ "host mx [1.2.3.4] said: 550 x", NULL, NULL },
+		{ "", NULL, NULL },
+	};
+	struct bounce_rcpt	 r = { "bob@example.net", text, NULL, 1700003000, NULL };
+	struct bounce_info	 bi;
+	struct report		 rep;
+	struct str		 out;
+	char			 v[1024], host[256];
+	int			 fd = memfd(small, sizeof small - 1);
+
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		const char *reply = bounce_remote_split(t[i].text, host, sizeof host);
+
+		if (t[i].reply == NULL) {
+			ck_assert_msg(reply == NULL, "%s", t[i].text);
+			continue;
+		}
+		ck_assert_ptr_nonnull(reply);
+		ck_assert_str_eq(reply, t[i].reply);
+		ck_assert_str_eq(host, t[i].host);
+	}
+	ck_assert_ptr_null(bounce_remote_split(t[0].text, host, 5));   /* host does not fit */
+	r.diagnostic = bounce_remote_split(text, host, sizeof host);
+	r.remote_mta = host;
+	info(&bi, &r, 1, fd);
+	out = build(&bi);
+	parse(&out, &rep);
+	ck_assert_int_eq(field(rep.p[1].body, rep.p[1].bodylen, "Remote-MTA", 0, v, sizeof v), 0);
+	ck_assert_str_eq(v, "dns; mx1.example.net");
+	ck_assert_int_eq(field(rep.p[1].body, rep.p[1].bodylen, "Diagnostic-Code", 0, v, sizeof v), 0);
+	ck_assert_str_eq(v, "smtp; 550 5.1.1 <bob@example.net>: no such user");
+	ck_assert_int_eq(field(rep.p[1].body, rep.p[1].bodylen, "Status", 0, v, sizeof v), 0);
+	ck_assert_str_eq(v, "5.1.1");
+	ck_assert_ptr_nonnull(find(rep.p[0].body, rep.p[0].bodylen, "mx1.example.net [192.0.2.1] said"));
+	str_free(&out);
+	close(fd);
+}
+END_TEST
+
 START_TEST(one_rcpt_whole_message)
 {
-	struct bounce_rcpt	 r = { "bob@example.org", "5.1.1 no such user", NULL, 1700003000 };
+	struct bounce_rcpt	 r = { "bob@example.org", "5.1.1 no such user", NULL, 1700003000, NULL };
 	struct bounce_info	 bi;
 	struct report		 rep;
 	struct str		 out;
@@ -281,9 +335,9 @@ START_TEST(three_rcpts_folding)
 		o += (size_t)snprintf(longtext + o, sizeof longtext - o, " word%zu", o);
 	memset(word, 'x', sizeof word - 1);
 	word[sizeof word - 1] = '\0';
-	r[0] = (struct bounce_rcpt){ "a@example.net", longtext, "mx1.example.net", 1700003000 };
-	r[1] = (struct bounce_rcpt){ "b@example.net", word, NULL, 0 };
-	r[2] = (struct bounce_rcpt){ "c@example.net", "4.4.7 message expired", "mx2.example.net", 1700003500 };
+	r[0] = (struct bounce_rcpt){ "a@example.net", longtext, "mx1.example.net", 1700003000, NULL };
+	r[1] = (struct bounce_rcpt){ "b@example.net", word, NULL, 0, NULL };
+	r[2] = (struct bounce_rcpt){ "c@example.net", "4.4.7 message expired", "mx2.example.net", 1700003500, NULL };
 	info(&bi, r, 3, fd);
 	out = build(&bi);
 	parse(&out, &rep);
@@ -337,7 +391,7 @@ END_TEST
 
 START_TEST(large_message_returns_header)
 {
-	struct bounce_rcpt	 r = { "bob@example.org", "5.3.4 message too big", NULL, 0 };
+	struct bounce_rcpt	 r = { "bob@example.org", "5.3.4 message too big", NULL, 0, NULL };
 	static const char	 head[] = "From: a@example.org\nSubject: big\n\n";
 	struct bounce_info	 bi;
 	struct report		 rep;
@@ -387,7 +441,7 @@ END_TEST
 
 START_TEST(boundary_avoids_content)
 {
-	struct bounce_rcpt	 r = { "bob@example.org", "5.1.1 no such user", NULL, 0 };
+	struct bounce_rcpt	 r = { "bob@example.org", "5.1.1 no such user", NULL, 0, NULL };
 	struct bounce_info	 bi;
 	struct report		 rep;
 	struct str		 out, msg = STR_INIT;
@@ -421,7 +475,7 @@ START_TEST(hostile_input)
 {
 	static const char	 msg[] = "Subject: \xe9t\xe9\r\nX: a\rb\0c\n\nbody\r\n\0\n";
 	struct bounce_rcpt	 r = { "b\xffob\n@exa<mple>.org", "5.1.1 no\r\nInjected: yes\x01\xc3\xa9",
-				       "mx.example.net\nX: y", 1700003000 };
+				       "mx.example.net\nX: y", 1700003000, NULL };
 	struct bounce_info	 bi;
 	struct report		 rep;
 	struct str		 out;
@@ -458,7 +512,7 @@ END_TEST
 
 START_TEST(double_bounce)
 {
-	struct bounce_rcpt	 r = { "alice@example.org", "5.1.1 no such user", NULL, 0 };
+	struct bounce_rcpt	 r = { "alice@example.org", "5.1.1 no such user", NULL, 0, NULL };
 	struct bounce_info	 bi;
 	struct report		 rep;
 	struct str		 out;
@@ -485,7 +539,7 @@ END_TEST
 
 START_TEST(errors_leave_out_alone)
 {
-	struct bounce_rcpt	 r = { "bob@example.org", "5.1.1 x", NULL, 0 };
+	struct bounce_rcpt	 r = { "bob@example.org", "5.1.1 x", NULL, 0, NULL };
 	struct bounce_info	 bi;
 	struct str		 out = STR_INIT;
 	int			 fd = memfd(small, sizeof small - 1);
@@ -524,6 +578,7 @@ main(void)
 	tcase_add_test(tc, hostile_input);
 	tcase_add_test(tc, double_bounce);
 	tcase_add_test(tc, errors_leave_out_alone);
+	tcase_add_test(tc, remote_reply);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -1,0 +1,59 @@
+"""stamp-remote delivering to a real Postfix (Debian's, a private instance
+from peers.py on 127.0.0.7:25) that is the MX of its domain in a private
+dnsmasq; the message lands in Postfix's Maildir as it was queued, with
+Postfix's own Received line on top. Postfix offers PIPELINING, SIZE,
+8BITMIME and SMTPUTF8, so this is also the pipelined path against a real
+server. Needs root (port 25, and Postfix's own users)."""
+
+import glob
+import os
+
+import peers
+import remotetest
+import stamptest
+from remotetest import Stamp
+
+
+def test_delivery_to_a_real_postfix():
+    if remotetest.needs_root("port 25 and a Postfix instance"):
+        return
+    s = Stamp()
+    d = remotetest.Dns(["mx-host=pf.test,mx.pf.test,10", "host-record=mx.pf.test,127.0.0.7"],
+                       s.home.top)
+    s.home.control("nameservers", d.server())
+    top = os.path.join(s.home.top, "postfix")
+    os.makedirs(top)
+    os.chmod(top, 0o755)
+    users = os.path.join(top, "vmailbox")
+    with open(users, "w") as f:
+        f.write("bob@pf.test bob/\ncarol@pf.test carol/\n")
+    pf = peers.Postfix(top, 25, domain="pf.test", host="127.0.0.7", extra={
+        # Postfix wants inet_interfaces on a configured interface, which
+        # 127.0.0.7 is not; the smtpd line of master.cf binds it itself.
+        "inet_interfaces": "127.0.0.1",
+        "virtual_mailbox_maps": "texthash:" + users,
+        "smtpd_peername_lookup": "no",
+    })
+    stamptest.add_cleanup(pf.stop)
+    pf.start()
+
+    def maildir(user):
+        return sorted(glob.glob(os.path.join(pf.mail, user, "new", "*")))
+
+    msg = (b"From: sender@bounce.test\nTo: bob@pf.test\nSubject: to postfix\n"
+           b"Date: Wed, 2 Dec 2026 03:00:00 +0000\nMessage-ID: <t1@stamp.test>\n\n"
+           b".a line with a dot\n..two dots\nbody \xc3\xa9\n")
+    s.queue(["bob@pf.test", "carol@pf.test", "nobody@pf.test"], sender="sender@stamp.test", msg=msg)
+    s.start()
+    stamptest.wait_for(lambda: len(maildir("bob")) == 1 and len(maildir("carol")) == 1,
+                       60, step=0.2, what="the Maildir files (%s)" % pf.log()[-2000:])
+    with open(maildir("bob")[0], "rb") as f:
+        data = f.read()
+    assert data.endswith(msg), data
+    assert b"by mx.pf.test (Postfix)" in data
+    # nobody@pf.test is unknown to Postfix: refused at RCPT, the others delivered.
+    s.wait_log("rcpt=nobody@pf.test status=failed")
+    log = s.logtext()
+    assert "said: 550 5.1.1 <nobody@pf.test>" in log, log
+    assert "rcpt=bob@pf.test status=delivered" in log
+    assert "host=mx.pf.test ip=127.0.0.7" in log
