@@ -122,7 +122,7 @@ policy_check_prepend(const struct policy_req *req, char *reply, size_t replysz,
 		char q[LOG_QUOTE_MAX];
 
 		if (policy_service_parse(list.items[i], &sv, &why) == -1) {
-			log_warnx("qid=%s policy=%s error=%s", qid,
+			log_warnx("qid=%s policy=%s error=\"%s\"", qid,
 			    log_quotes(q, sizeof(q), list.items[i]), why);
 			policy_fail_reply(reply, replysz);
 			v = POLICY_DEFER;
