@@ -145,7 +145,8 @@ main(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage();
-	if (home_init(home) == -1)
+	/* The queue program and the password checker find the home through it. */
+	if (home_init(home) == -1 || setenv("STAMP_HOME", home_dir(), 1) == -1)
 		fatalx(EXIT_TEMP, "reason=\"home path too long\"");
 	signal(SIGPIPE, SIG_IGN);
 	/* The key may be root's: load it before any drop of privilege. */
