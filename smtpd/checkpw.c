@@ -23,27 +23,15 @@ checkpw_verdict(int code)
 	return code == 1 ? PW_BAD : PW_TEMP;
 }
 
-static int
-program(char *out, size_t outsz)
-{
-	const char	*env = getenv("STAMPCHECKPW");
-
-	if (env != NULL && *env != '\0') {
-		if (strlcpy(out, env, outsz) >= outsz) {
-			errno = ENAMETOOLONG;
-			return -1;
-		}
-		return 0;
-	}
-	return sibling_path(out, outsz, "stamp-checkpw");
-}
-
 static noreturn void
 exec_checkpw(const char *prog, int rfd)
 {
 	int	 r = fcntl(rfd, F_DUPFD_CLOEXEC, 10);
+	int	 null = open("/dev/null", O_RDWR | O_CLOEXEC);
 
-	if (r == -1 || dup2(r, 3) == -1)
+	/* Not the client's connection: nothing the checker says may reach it. */
+	if (r == -1 || null == -1 || dup2(null, 0) == -1 || dup2(null, 1) == -1 ||
+	    dup2(r, 3) == -1)
 		_exit(111);
 	execl(prog, prog, "/bin/true", (char *)NULL);
 	_exit(111);
@@ -61,7 +49,7 @@ checkpw_run(void *ctx, const char *user, const char *pass, const char *timestamp
 	if (str_append(&data, user, strlen(user) + 1) == -1 ||
 	    str_append(&data, pass, strlen(pass) + 1) == -1 ||
 	    str_append(&data, timestamp, strlen(timestamp) + 1) == -1 ||
-	    program(prog, sizeof prog) == -1 || pipe2(p, O_CLOEXEC) == -1 ||
+	    child_program(prog, sizeof prog, "STAMPCHECKPW", "stamp-checkpw") == -1 || pipe2(p, O_CLOEXEC) == -1 ||
 	    (pid = fork()) == -1) {
 		log_warn("event=auth reason=\"cannot run the password checker\"");
 		str_free_secret(&data);

@@ -7,8 +7,12 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "home.h"
 
 static int
 reap(pid_t pid)
@@ -44,4 +48,19 @@ child_wait(pid_t pid, int timeout_ms)
 		return -1;
 	}
 	return reap(pid);
+}
+
+int
+child_program(char *out, size_t outsz, const char *envname, const char *sibling)
+{
+	const char	*env = getenv(envname);
+
+	if (env != NULL && *env != '\0') {
+		if (strlcpy(out, env, outsz) >= outsz) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		return 0;
+	}
+	return sibling_path(out, outsz, sibling);
 }

@@ -71,40 +71,6 @@ scan_buffered(struct sess *s, size_t want)
 	return used;
 }
 
-/* The policy's verdict at END-OF-MESSAGE; 0 go on, -1 answered. */
-static int
-eom_policy(struct sess *s)
-{
-	struct policy_req	 r;
-	char			 reply[SMTPD_REPLY_MAX], line[SMTPD_REPLY_MAX];
-	enum policy_verdict	 v;
-
-	if (s->w->policy == NULL)
-		return 0;
-	memset(&r, 0, sizeof r);
-	r.protocol_state = "END-OF-MESSAGE";
-	r.protocol_name = s->helo == HELO_ESMTP ? "ESMTP" : "SMTP";
-	r.client_address = s->c->ip;
-	r.client_name = s->c->host[0] != '\0' ? s->c->host : "unknown";
-	r.helo_name = s->heloname;
-	r.sender = s->sender;
-	r.recipient = s->nrcpt == 1 ? s->rcpts[0] : "";
-	r.sasl_username = s->authed ? s->user : "";
-	r.queue_id = s->id;
-	r.encryption_protocol = s->tls ? s->tls_proto : "";
-	r.size = (long long)s->spool.size;
-	r.recipient_count = (unsigned)s->nrcpt;
-	reply[0] = '\0';
-	if ((v = s->w->policy(&r, reply, sizeof reply, NULL)) == POLICY_OK)
-		return 0;
-	sess_hook_reply(line, sizeof line, reply, v == POLICY_REJECT ?
-	    "554 5.7.1 Message refused by policy" :
-	    "451 4.3.0 Policy service unavailable; try again later");
-	log_info("id=%s event=refused ip=%s reason=policy", s->id, sess_ip(s));
-	sess_reply(s, "%s", line);
-	return -1;
-}
-
 static void
 hand_to_queue(struct sess *s)
 {
@@ -161,7 +127,8 @@ message_end(struct sess *s)
 		errno = s->spool.err;
 		log_warn("id=%s event=spool ip=%s", s->id, sess_ip(s));
 		sess_reply(s, "451 4.3.0 Temporary failure writing the message");
-	} else if (eom_policy(s) == 0) {
+	} else if (sess_policy(s, "END-OF-MESSAGE", s->nrcpt == 1 ? s->rcpts[0] : "",
+	    (long long)s->spool.size, NULL) == 0) {
 		hand_to_queue(s);
 	}
 	spool_discard(&s->spool);

@@ -156,45 +156,6 @@ rcpt_decide(struct sess *s, const struct addr *a)
 	return 0;
 }
 
-static const char *
-protocol_name(const struct sess *s)
-{
-	return s->helo == HELO_ESMTP ? "ESMTP" : "SMTP";
-}
-
-/* Ask the policy services about one recipient; 0 go on, -1 answered. */
-static int
-rcpt_policy(struct sess *s, const char *rcpt)
-{
-	struct policy_req	 r;
-	char			 reply[SMTPD_REPLY_MAX], line[SMTPD_REPLY_MAX];
-	enum policy_verdict	 v;
-
-	if (s->w->policy == NULL)
-		return 0;
-	memset(&r, 0, sizeof r);
-	r.protocol_state = "RCPT";
-	r.protocol_name = protocol_name(s);
-	r.client_address = s->c->ip;
-	r.client_name = s->c->host[0] != '\0' ? s->c->host : "unknown";
-	r.helo_name = s->heloname;
-	r.sender = s->sender;
-	r.recipient = rcpt;
-	r.sasl_username = s->authed ? s->user : "";
-	r.queue_id = "";
-	r.encryption_protocol = s->tls ? s->tls_proto : "";
-	r.size = (long long)s->declared;
-	r.recipient_count = (unsigned)s->nrcpt;
-	reply[0] = '\0';
-	if ((v = s->w->policy(&r, reply, sizeof reply, &s->prepend)) == POLICY_OK)
-		return 0;
-	sess_hook_reply(line, sizeof line, reply, v == POLICY_REJECT ?
-	    "554 5.7.1 Recipient refused by policy" :
-	    "451 4.3.0 Policy service unavailable; try again later");
-	sess_reply(s, "%s", line);
-	return -1;
-}
-
 static int
 add_rcpt(struct sess *s, const char *mailbox)
 {
@@ -245,7 +206,7 @@ cmd_rcpt(struct sess *s, char *arg)
 		sess_reply(s, "553 5.7.1 Recipient address refused");
 		return;
 	}
-	if (rcpt_decide(s, &a) == -1 || rcpt_policy(s, a.mailbox) == -1) {
+	if (rcpt_decide(s, &a) == -1 || sess_policy(s, "RCPT", a.mailbox, (long long)s->declared, &s->prepend) == -1) {
 		log_info("event=refused ip=%s to=%s", sess_ip(s),
 		    log_quotes(q, sizeof q, a.mailbox));
 		return;

@@ -32,21 +32,6 @@ envelope(struct str *e, const char *sender, char *const *rcpts, size_t n)
 	return str_appendc(e, '\0');
 }
 
-static int
-queue_program(char *out, size_t outsz)
-{
-	const char	*env = getenv("STAMPQUEUE");
-
-	if (env != NULL && *env != '\0') {
-		if (strlcpy(out, env, outsz) >= outsz) {
-			errno = ENAMETOOLONG;
-			return -1;
-		}
-		return 0;
-	}
-	return sibling_path(out, outsz, "stamp-queue");
-}
-
 /* In the child: the fds in place, then the program. */
 static noreturn void
 exec_queue(const char *prog, int msgfd, int envfd, int errfd, int idfd)
@@ -127,7 +112,7 @@ queue_message(void *ctx, int msgfd, const char *sender, char *const *rcpts,
 	(void)ctx;
 	qid[0] = text[0] = '\0';
 	if (envelope(&env, sender, rcpts, nrcpt) == -1 ||
-	    queue_program(prog, sizeof prog) == -1 ||
+	    child_program(prog, sizeof prog, "STAMPQUEUE", "stamp-queue") == -1 ||
 	    (envfd = memfd_with("stamp-smtpd-env", env.s, env.len)) == -1 ||
 	    (errfd = memfd_create("stamp-smtpd-fd6", MFD_CLOEXEC)) == -1 ||
 	    (idfd = memfd_create("stamp-smtpd-id", MFD_CLOEXEC)) == -1 ||

@@ -82,6 +82,13 @@ int  sess_fill(struct sess *);
 void sess_reset(struct sess *);
 /* May this client send to any domain? */
 int  sess_may_relay(const struct sess *);
+/*
+ * Ask the policy services at state ("RCPT", "END-OF-MESSAGE") about rcpt;
+ * header lines they PREPEND go to prepend (NULL: dropped). 0 go on; -1 the
+ * refusal was answered.
+ */
+int  sess_policy(struct sess *, const char *state, const char *rcpt, long long size,
+    struct str *prepend);
 /* Copy a reply line from a hook into dst, or def when it is not "4xx "/"5xx ". */
 void sess_hook_reply(char *dst, size_t dstsz, const char *got, const char *def);
 /* The client's address for log lines and hooks ("unknown" when none). */

@@ -171,6 +171,42 @@ sess_hook_reply(char *dst, size_t dstsz, const char *got, const char *def)
 	dst[i] = '\0';
 }
 
+int
+sess_policy(struct sess *s, const char *state, const char *rcpt, long long size,
+    struct str *prepend)
+{
+	struct policy_req	 r;
+	char			 reply[SMTPD_REPLY_MAX], line[SMTPD_REPLY_MAX];
+	enum policy_verdict	 v;
+	int			 eom = strcmp(state, "RCPT") != 0;
+
+	if (s->w->policy == NULL)
+		return 0;
+	memset(&r, 0, sizeof r);
+	r.protocol_state = state;
+	r.protocol_name = s->helo == HELO_ESMTP ? "ESMTP" : "SMTP";
+	r.client_address = s->c->ip;
+	r.client_name = s->c->host[0] != '\0' ? s->c->host : "unknown";
+	r.helo_name = s->heloname;
+	r.sender = s->sender;
+	r.recipient = rcpt;
+	r.sasl_username = s->authed ? s->user : "";
+	r.queue_id = eom ? s->id : "";
+	r.encryption_protocol = s->tls ? s->tls_proto : "";
+	r.size = size;
+	r.recipient_count = (unsigned)s->nrcpt;
+	reply[0] = '\0';
+	if ((v = s->w->policy(&r, reply, sizeof reply, prepend)) == POLICY_OK)
+		return 0;
+	sess_hook_reply(line, sizeof line, reply, v == POLICY_REJECT ?
+	    "554 5.7.1 Refused by policy" :
+	    "451 4.3.0 Policy service unavailable; try again later");
+	log_info("%s%s%sevent=refused ip=%s stage=%s reason=policy", eom ? "id=" : "",
+	    eom ? s->id : "", eom ? " " : "", sess_ip(s), state);
+	sess_reply(s, "%s", line);
+	return -1;
+}
+
 static const struct command {
 	const char	*verb;
 	void		(*fn)(struct sess *, char *);

@@ -49,7 +49,6 @@ serve(struct smtpd_main *m, int rfd, int wfd, const struct smtpd_client *c)
 	struct smtpd_world	 w;
 	struct rbuf		 rb;
 	struct wbuf		 wb;
-	int			 rc;
 
 	if (smtpd_opts_read(&o, m->submission) == -1) {
 		say_unavailable(wfd);
@@ -59,10 +58,11 @@ serve(struct smtpd_main *m, int rfd, int wfd, const struct smtpd_client *c)
 	world_real(&w, m->tls);
 	rbuf_init(&rb, rfd, rmem, sizeof rmem, o.timeout_ms);
 	wbuf_init(&wb, wfd, wmem, sizeof wmem, o.timeout_ms);
-	rc = smtpd_session(&rb, &wb, c, &o, &w);
+	/* However the client ended it, the session is done: exit 0. */
+	(void)smtpd_session(&rb, &wb, c, &o, &w);
 	smtpd_tls_end(m->tls);
 	smtpd_opts_free(&o);
-	return rc == 0 ? 0 : 0;
+	return 0;
 }
 
 static void
