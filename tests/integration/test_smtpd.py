@@ -284,3 +284,33 @@ def test_queue_filter_in_stamp_queue_variable():
     except smtplib.SMTPDataError as e:
         assert e.smtp_code == 554 and b"No viruses please" in e.smtp_error, e
     c.quit()
+
+
+def test_inetd_style_socket_on_fd0():
+    """As inetd starts it: the accepted socket on fds 0 and 1, no TCP* variables;
+    the client's address comes from the socket (loopback: AUTH is offered)."""
+    import socket
+    s = Smtpd()
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(1)
+    stamptest.add_cleanup(srv.close)
+    cli = socket.create_connection(srv.getsockname(), timeout=20)
+    stamptest.add_cleanup(cli.close)
+    conn, _ = srv.accept()
+    env = {"STAMPCHECKPW": s.checkpw}
+    for k in ("TCPREMOTEIP", "TCPLOCALIP", "TCPREMOTEHOST", "RELAYCLIENT"):
+        os.environ.pop(k, None)
+    p = stamptest.spawn(s.t.prefix + [stamptest.bin_path("stamp-smtpd"), "--home", s.home.dir],
+                        stdin=conn, stdout=conn, stderr=subprocess.PIPE, env=env)
+    conn.close()
+    f = cli.makefile("rb")
+    assert f.readline().startswith(b"220 ")
+    cli.sendall(b"EHLO c\r\nAUTH PLAIN AGFsaWNlAHNlY3JldA==\r\nMAIL FROM:<a@outside.example>\r\n"
+                b"RCPT TO:<x@elsewhere.example>\r\nQUIT\r\n")
+    lines = [f.readline() for _ in range(12)]
+    assert b"250-AUTH PLAIN LOGIN\r\n" in lines, lines
+    assert [l[:3] for l in lines[-4:]] == [b"235", b"250", b"250", b"221"], lines
+    _, err = p.communicate(timeout=20)
+    assert p.returncode == 0
+    assert b"ip=127.0.0.1" in err, err
