@@ -26,6 +26,7 @@ message_start(struct sess *s)
 		return -1;
 	}
 	qid_new(s->id, s->w->now(s->w->ctx));
+	hops_init(&s->hops);
 	memset(&ri, 0, sizeof ri);
 	ri.helo = s->heloname;
 	ri.host = s->c->host;
@@ -68,6 +69,7 @@ scan_buffered(struct sess *s, size_t want)
 	used = dataread_scan(&s->dr, rb->mem + rb->pos, n, out, &outn);
 	rb->pos += used;
 	spool_put(&s->spool, out, outn);
+	hops_feed(&s->hops, out, outn);
 	return used;
 }
 
@@ -123,6 +125,10 @@ message_end(struct sess *s)
 		    s->id, sess_ip(s), s->dr.bare_lf, s->dr.bare_cr);
 		sess_reply(s, "554 5.5.0 Message refused: bare CR or LF in the text "
 		    "(lines must end in CR LF, RFC 5321 2.3.8)");
+	} else if (s->o->maxhops > 0 && s->hops.count >= s->o->maxhops) {
+		log_info("id=%s event=refused ip=%s reason=loop hops=%u", s->id, sess_ip(s),
+		    s->hops.count);
+		sess_reply(s, "554 5.4.6 Too many hops: this message is looping");
 	} else if (s->spool.err != 0) {
 		errno = s->spool.err;
 		log_warn("id=%s event=spool ip=%s", s->id, sess_ip(s));

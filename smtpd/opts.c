@@ -11,7 +11,7 @@
 int
 smtpd_opts_read(struct smtpd_opts *o, int submission)
 {
-	long long databytes, timeout, delay, maxrcpt, plain;
+	long long databytes, timeout, delay, maxrcpt, maxhops, plain;
 
 	memset(o, 0, sizeof *o);
 	o->submission = submission;
@@ -21,6 +21,7 @@ smtpd_opts_read(struct smtpd_opts *o, int submission)
 	    ctl_number("timeoutsmtpd", &timeout) == -1 ||
 	    ctl_number("greetdelay", &delay) == -1 ||
 	    ctl_number("maxrcpt", &maxrcpt) == -1 ||
+	    ctl_number("maxhops", &maxhops) == -1 ||
 	    ctl_number("authplaintext", &plain) == -1 ||
 	    ctl_list("locals", &o->locals) == -1 ||
 	    ctl_list("virtualdomains", &o->vdomains) == -1 ||
@@ -35,6 +36,7 @@ smtpd_opts_read(struct smtpd_opts *o, int submission)
 	o->timeout_ms = (int)(timeout * 1000);
 	o->greetdelay_ms = (int)(delay * 1000);
 	o->maxrcpt = (unsigned)maxrcpt;
+	o->maxhops = (unsigned)maxhops;
 	o->authplaintext = plain == 1;
 	return 0;
 }

@@ -21,6 +21,7 @@ struct smtpd_opts {
 	int		 timeout_ms;     /* control/timeoutsmtpd */
 	int		 greetdelay_ms;  /* control/greetdelay */
 	unsigned	 maxrcpt;
+	unsigned	 maxhops;        /* trace lines before a message is a loop */
 	int		 authplaintext;
 	int		 submission;     /* --submission: AUTH before MAIL */
 	int		 tls_available;  /* tlscert and tlskey are set and loaded */

@@ -11,6 +11,7 @@
 #include "buf.h"
 #include "cmdline.h"
 #include "dataread.h"
+#include "hops.h"
 #include "opts.h"
 #include "spool.h"
 #include "str.h"
@@ -60,6 +61,7 @@ struct sess {
 	int		 bdat;             /* a BDAT message is being received */
 	struct spool	 spool;
 	struct dataread	 dr;
+	struct hops	 hops;
 	char		 id[QID_LEN + 1];  /* this message's id in our logs and Received: */
 	unsigned	 messages;         /* queued in this session */
 };

@@ -154,6 +154,16 @@ static const struct row rows[] = {
 	{ "timeout inside DATA", IN(E M R D "Subject: half\r\n\x01" MSG), "220 250 250 250 354 421", 0, NULL, "421 4.4.2", NULL, 0 },
 	{ "timeout between commands", IN(E "\x01" Q), "220 250 421", 0, NULL, NULL, NULL, 0 },
 
+	/* mail loops (maxhops 3 here) */
+	{ "two trace lines pass", IN(E M R D "Received: x\r\nDelivered-To: y\r\n\r\nReceived: body\r\n.\r\n" Q),
+	  "220 250 250 250 354 250 221", 1, NULL, NULL, NULL, 0 },
+	{ "three trace lines are a loop", IN(E M R D "received: x\r\nX: 1\r\nDELIVERED-TO: y\r\nReceived: z\r\n\r\nb\r\n.\r\n" Q),
+	  "220 250 250 250 354 554 221", 0, NULL, "554 5.4.6", NULL, 0 },
+	{ "trace lines in the body do not count", IN(E M R D "S: x\r\n\r\nReceived: 1\r\nReceived: 2\r\nReceived: 3\r\n.\r\n" Q),
+	  "220 250 250 250 354 250 221", 1, NULL, NULL, NULL, 0 },
+	{ "a loop by BDAT", IN(E M R "BDAT 39 LAST\r\nReceived: 1\r\nReceived: 2\r\nReceived: 3\r\n" Q),
+	  "220 250 250 250 554 221", 0, NULL, NULL, NULL, 0 },
+
 	/* BDAT (CHUNKING) */
 	{ "BDAT in two chunks", IN(E M R "BDAT 5\r\nhelloBDAT 8 LAST\r\n world\r\n" Q),
 	  "220 250 250 250 250 250 221", 1, "hello world\r\n", "250 2.0.0 5 octets", NULL, 0 },

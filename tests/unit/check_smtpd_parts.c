@@ -19,6 +19,7 @@
 #include "smtpd/child.h"
 #include "smtpd/cmdline.h"
 #include "smtpd/dataread.h"
+#include "smtpd/hops.h"
 #include "smtpd/queue.h"
 #include "smtpd/received.h"
 #include "smtpd/relay.h"
@@ -98,6 +99,38 @@ START_TEST(bdat_scan_keeps_dots_and_holds_cr)
 	dataread_scan(&d, "x\r", 2, out, &k);
 	ck_assert_uint_eq(dataread_finish(&d, out + k), 1);
 	ck_assert(dataread_bare(&d));
+}
+END_TEST
+
+/* ---- trace lines ---------------------------------------------------- */
+
+START_TEST(hops_every_cut)
+{
+	static const struct {
+		const char	*msg;
+		unsigned	 want;
+	} t[] = {
+		{ "Received: a\r\nreceived:b\r\nDelivered-To: c\r\n\r\nReceived: body\r\n", 3 },
+		{ "Received : a\r\nX-Received: b\r\nReceivedX: c\r\n\r\n", 0 },
+		{ "Subject: x\r\n Received: folded\r\n\r\n", 0 },
+		{ "\r\nReceived: in the body\r\n", 0 },
+		{ "Received: a\nReceived: b\n\nReceived: c\n", 2 },
+		{ "Delivered-To-Long-Name: x\r\nDELIVERED-TO: y\r\n", 1 },
+		{ "", 0 },
+	};
+
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		size_t n = strlen(t[i].msg);
+
+		for (size_t cut = 0; cut <= n; cut++) {
+			struct hops h;
+
+			hops_init(&h);
+			hops_feed(&h, t[i].msg, cut);
+			hops_feed(&h, t[i].msg + cut, n - cut);
+			ck_assert_msg(h.count == t[i].want, "%zu cut %zu: %u", i, cut, h.count);
+		}
+	}
 }
 END_TEST
 
@@ -557,6 +590,7 @@ main(void)
 
 	tcase_add_loop_test(tc, scan_every_cut, 0, (int)(sizeof scans / sizeof scans[0]));
 	tcase_add_test(tc, bdat_scan_keeps_dots_and_holds_cr);
+	tcase_add_test(tc, hops_every_cut);
 	tcase_add_test(tc, split_lines);
 	tcase_add_test(tc, paths);
 	tcase_add_test(tc, mail_params);

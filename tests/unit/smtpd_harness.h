@@ -258,6 +258,7 @@ h_opts(struct smtpd_opts *o, unsigned flags)
 	o->timeout_ms = 1000;
 	o->greetdelay_ms = flags & F_GREETDELAY ? 2000 : 0;
 	o->maxrcpt = 3;
+	o->maxhops = 3;
 	o->authplaintext = (flags & F_PLAIN) != 0;
 	o->submission = (flags & F_SUBMISSION) != 0;
 	o->tls_available = (flags & F_TLSAVAIL) != 0;
