@@ -1,41 +1,45 @@
 /*
  * stamp-run: run the suite in the foreground.
  *
- * Creates the home when it is missing, starts the scheduler, says
- * "stamp: ready ..." once everything serves, and stops everything on
- * SIGINT or SIGTERM. The SMTP and POP3 listeners join here in their issues.
+ * Creates the home when it is missing, starts the scheduler and the SMTP,
+ * submission and POP3 listeners, says "stamp: ready ..." once every one of
+ * them serves, relays SIGHUP, and stops everything on SIGINT or SIGTERM or
+ * when any of them dies.
+ *
+ * A listener whose program is not installed is left out (with a warning,
+ * and without its key in the ready line) unless its option asked for it,
+ * in which case stamp-run refuses to start.
  */
-#include <sys/types.h>
-#include <sys/wait.h>
+#include <sys/stat.h>
 
-#include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
-#include <poll.h>
 #include <pwd.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "home.h"
 #include "homesetup.h"
+#include "listen.h"
 #include "log.h"
+#include "str.h"
+#include "supervise.h"
 
 #define READY_WAIT_MS 60000
+#define STOP_WAIT_MS  90000   /* the listeners' own stop grace comes first */
 
-static volatile sig_atomic_t got_stop, got_hup;
+struct listener {
+	const char	*what, *prog, *addr, *mode;   /* mode: an extra first argument */
+	int		 asked;                       /* given on the command line */
+};
 
-static void
-on_signal(int sig)
-{
-	if (sig == SIGHUP)
-		got_hup = 1;
-	else
-		got_stop = 1;
-}
+static struct listener listeners[] = {
+	{ "smtp", "stamp-smtpd", "127.0.0.1:2525", NULL, 0 },
+	{ "submission", "stamp-smtpd", "127.0.0.1:2587", "--submission", 0 },
+	{ "pop3", "stamp-popd", "127.0.0.1:1110", NULL, 0 },
+};
+#define NLISTENERS (sizeof listeners / sizeof listeners[0])
 
 static void
 usage(int code)
@@ -44,6 +48,22 @@ usage(int code)
 	    "usage: stamp-run [--home DIR] [--smtp ADDR:PORT] [--submission ADDR:PORT]"
 	    " [--pop3 ADDR:PORT]\n");
 	exit(code);
+}
+
+static void
+set_addr(struct listener *l, const char *addr)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 len;
+	char			 q[LOG_QUOTE_MAX];
+
+	if (listen_parse_addr(addr, &ss, &len) == -1) {
+		log_quotes(q, sizeof q, addr);
+		fatalx(2, "option=--%s addr=%s reason=\"not ADDR:PORT, [IPv6]:PORT or *:PORT\"",
+		    l->what, q);
+	}
+	l->addr = addr;
+	l->asked = 1;
 }
 
 static const char *
@@ -63,10 +83,9 @@ parse_options(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': home = optarg; break;
-		case 's': case 'u': case 'p':
-			log_warnx("option=%s reason=\"this listener is not built yet; ignored\"",
-			    c == 's' ? "--smtp" : c == 'u' ? "--submission" : "--pop3");
-			break;
+		case 's': set_addr(&listeners[0], optarg); break;
+		case 'u': set_addr(&listeners[1], optarg); break;
+		case 'p': set_addr(&listeners[2], optarg); break;
 		case 'h': usage(0); break;
 		default: usage(2);
 		}
@@ -96,86 +115,88 @@ make_home(void)
 	log_info("action=created-home home=%s", home_dir());
 }
 
-static pid_t
-start_send(int *readyfd)
+static int
+installed(const char *prog)
 {
-	char	 prog[HOME_PATH_MAX], fdarg[16];
-	int	 p[2];
-	pid_t	 pid;
+	char	 path[HOME_PATH_MAX];
 
-	if (sibling_path(prog, sizeof prog, "stamp-send") == -1 || pipe2(p, O_CLOEXEC) == -1)
-		fatal(1, "action=start program=stamp-send");
-	if ((pid = fork()) == -1)
-		fatal(1, "action=fork");
-	if (pid == 0) {
-		/* fd 3 in the child, without O_CLOEXEC. */
-		if (dup2(p[1], 3) == -1)
-			_exit(111);
-		snprintf(fdarg, sizeof fdarg, "%d", 3);
-		execl(prog, "stamp-send", "--home", home_dir(), "--ready-fd", fdarg,
-		    (char *)NULL);
-		log_warn("action=exec program=%s", prog);
-		_exit(111);
+	return sibling_path(path, sizeof path, prog) == 0 && access(path, X_OK) == 0;
+}
+
+/* The scheduler, then each listener whose program is there. */
+static void
+add_children(struct sup *s)
+{
+	struct sup_child *c = sup_add(s, "scheduler", "stamp-send", NULL);
+
+	c->argv[0] = "--home";
+	c->argv[1] = home_dir();
+	c->argv[2] = "--ready-fd";
+	c->argv[3] = "3";
+	for (size_t i = 0; i < NLISTENERS; i++) {
+		struct listener *l = &listeners[i];
+		int a = 0;
+		if (!installed(l->prog)) {
+			if (l->asked)
+				fatalx(1, "option=--%s reason=\"%s is not installed beside stamp-run\"",
+				    l->what, l->prog);
+			log_warnx("what=%s program=%s reason=\"not installed; %s is not served\"",
+			    l->what, l->prog, l->what);
+			continue;
+		}
+		c = sup_add(s, l->what, l->prog, l->addr);
+		if (l->mode != NULL)
+			c->argv[a++] = l->mode;
+		c->argv[a++] = "-l";
+		c->argv[a++] = l->addr;
+		c->argv[a++] = "--ready-fd";
+		c->argv[a++] = "3";
 	}
-	close(p[1]);
-	*readyfd = p[0];
-	return pid;
 }
 
 static void
-await_ready(int fd, pid_t pid)
+say_ready(const struct sup *s)
 {
-	struct pollfd	 pfd = { .fd = fd, .events = POLLIN };
-	char		 buf[16];
-	ssize_t		 r = 0;
+	struct str	 line = STR_INIT;
 
-	if (poll(&pfd, 1, READY_WAIT_MS) == 1)
-		r = read(fd, buf, sizeof buf);
-	close(fd);
-	if (r <= 0) {
-		kill(pid, SIGTERM);
-		fatalx(1, "reason=\"stamp-send did not start; see its messages above\"");
-	}
+	str_appends(&line, "stamp: ready");
+	for (int i = 0; i < s->n; i++)
+		if (s->c[i].addr != NULL)
+			str_appendf(&line, " %s=%s", s->c[i].what, s->c[i].addr);
+	if (str_appendf(&line, " home=%s\n", home_dir()) == -1)
+		fatal(1, "action=ready-line");
+	fputs(line.s, stdout);
+	fflush(stdout);
+	str_free(&line);
 }
 
 int
 main(int argc, char **argv)
 {
-	struct sigaction sa;
-	int		 readyfd, status;
-	pid_t		 send_pid, w;
+	static struct sup s;
+	int		 rc;
 
 	log_init("stamp-run");
 	if (home_init(parse_options(argc, argv)) == -1)
 		fatalx(1, "reason=\"home path too long\"");
+	/* The listeners find the same home (stamp-send is told with --home). */
+	if (setenv("STAMP_HOME", home_dir(), 1) == -1)
+		fatal(1, "action=setenv");
 	umask(022);
 	make_home();
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	send_pid = start_send(&readyfd);
-	await_ready(readyfd, send_pid);
-	printf("stamp: ready home=%s\n", home_dir());
-	fflush(stdout);
-	for (;;) {
-		w = waitpid(send_pid, &status, 0);
-		if (w == send_pid) {
-			if (got_stop)
-				return 0;
-			fatalx(1, "reason=\"stamp-send exited (status %d); stopping\"",
-			    WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
-		}
-		if (got_stop) {
-			log_info("action=stop");
-			kill(send_pid, SIGTERM);
-			got_stop = 2;	/* wait for it on the next turn */
-		}
-		if (got_hup) {
-			got_hup = 0;
-			kill(send_pid, SIGHUP);
-		}
+	if (sup_init(&s) == -1)
+		return 1;
+	add_children(&s);
+	if (sup_start(&s) == -1)
+		return 1;
+	if (sup_await_ready(&s, READY_WAIT_MS) == -1) {
+		int asked_to_stop = s.stop;
+		sup_stop(&s, STOP_WAIT_MS);
+		return asked_to_stop ? 0 : 1;
 	}
+	say_ready(&s);
+	rc = sup_watch(&s);
+	sup_stop(&s, STOP_WAIT_MS);
+	log_info("action=exit");
+	return rc == 0 ? 0 : 1;
 }

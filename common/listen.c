@@ -434,8 +434,9 @@ listen_run(const struct listen_conf *conf, listen_session_fn session, void *arg)
 	listen_title("%s: master", conf->name);
 	for (int i = 0; i < conf->naddrs; i++)
 		log_info("action=listen addr=%s", conf->addrs[i]);
-	maintain(&m, sigpipe_r);
+	/* Before the first fork, so that no worker holds the ready fd open. */
 	say_ready(conf->ready_fd);
+	maintain(&m, sigpipe_r);
 	pfd[0] = (struct pollfd){ .fd = sigpipe_r, .events = POLLIN };
 	pfd[1] = (struct pollfd){ .fd = m.notify[0], .events = POLLIN };
 	while (!got_stop) {

@@ -54,11 +54,23 @@ struct listen_conf {
 	 * from your address\r\n"; fd is non-blocking and is closed by the
 	 * listener afterwards, so write one short line and return. Without it
 	 * the connection is just closed. reload: run in the master on SIGHUP,
-	 * before the new workers are forked (they inherit what it loads); a
-	 * return of -1 is logged and the old settings stay.
+	 * before the new workers are forked (they inherit what it loads), as
+	 * the listener's user (after the drop of privilege); a return of -1 is
+	 * logged and the old settings and workers stay.
 	 */
 	void		(*refuse)(int fd, const struct peer *peer, int why, void *arg);
 	int		(*reload)(void *arg);
+
+	/*
+	 * Optional, to run tcpserver-mode session code unchanged. stdio: the
+	 * client socket is also on fd 0 and fd 1 during the session, and both
+	 * point at /dev/null after it (so the client sees the end as soon as
+	 * the session is over). tcpenv: PROTO=TCP, TCPREMOTEIP, TCPREMOTEPORT,
+	 * TCPLOCALIP, TCPLOCALPORT are set for the session (TCPREMOTEHOST,
+	 * TCPREMOTEINFO, TCPLOCALHOST unset), as tcpserver would.
+	 */
+	int		 stdio;
+	int		 tcpenv;
 };
 
 /* Why refuse() is called. */
@@ -67,7 +79,10 @@ struct listen_conf {
 /*
  * One session on the accepted socket fd. The callback owns fd (closes it),
  * returns when the session is over, and must not exit: the worker goes on to
- * its next accept. It runs in the worker, after the drop of privilege.
+ * its next accept. It runs in the worker, after the drop of privilege. If it
+ * puts fd on other descriptors itself (dup2 onto 0 and 1), it must close
+ * those too before returning, or the client never sees the end; the stdio
+ * option does that for it.
  */
 typedef void (*listen_session_fn)(int fd, const struct peer *peer, void *arg);
 
@@ -85,6 +100,9 @@ int listen_run(const struct listen_conf *conf, listen_session_fn session, void *
  * DNS), ports decimal 1..65535. 0, or -1.
  */
 int listen_parse_addr(const char *s, struct sockaddr_storage *out, socklen_t *outlen);
+
+/* Set tcpserver's variables for p (see tcpenv above). 0, or -1 (ENOMEM). */
+int peer_setenv(const struct peer *p);
 
 /* Let workers set their process titles (libbsd setproctitle_init). */
 void listen_proctitle_init(int argc, char *argv[]);

@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -184,4 +185,27 @@ peer_from_env(struct peer *p)
 	if (ll > 0 && l.ss_family != AF_INET && l.ss_family != AF_INET6)
 		ll = 0;
 	peer_from_addrs(p, (struct sockaddr *)&r, rl, (struct sockaddr *)&l, ll);
+}
+
+static int
+set_port(const char *name, unsigned port)
+{
+	char	 num[16];
+
+	snprintf(num, sizeof num, "%u", port);
+	return setenv(name, num, 1);
+}
+
+int
+peer_setenv(const struct peer *p)
+{
+	if (setenv("PROTO", "TCP", 1) == -1 ||
+	    setenv("TCPREMOTEIP", p->remote_ip, 1) == -1 ||
+	    set_port("TCPREMOTEPORT", p->remote_port) == -1 ||
+	    setenv("TCPLOCALIP", p->local_ip, 1) == -1 ||
+	    set_port("TCPLOCALPORT", p->local_port) == -1 ||
+	    unsetenv("TCPREMOTEHOST") == -1 || unsetenv("TCPREMOTEINFO") == -1 ||
+	    unsetenv("TCPLOCALHOST") == -1)
+		return -1;
+	return 0;
 }

@@ -108,6 +108,37 @@ refuse(const struct worker_ctx *w, int fd, const struct peer *p)
 	close(fd);
 }
 
+/* The tcpserver-like options: the client on fd 0 and 1, its variables set. */
+static int
+session_setup(const struct worker_ctx *w, int fd, const struct peer *p)
+{
+	if (w->conf->tcpenv && peer_setenv(p) == -1) {
+		log_warn("action=setenv");
+		close(fd);
+		return -1;
+	}
+	if (w->conf->stdio && (dup2(fd, 0) == -1 || dup2(fd, 1) == -1)) {
+		log_warn("action=dup2");
+		close(fd);
+		return -1;
+	}
+	return 0;
+}
+
+/* fd 0 and 1 let go of the client, so that it sees the end of the session now. */
+static void
+session_teardown(const struct worker_ctx *w)
+{
+	int	 null;
+
+	if (!w->conf->stdio)
+		return;
+	if ((null = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1 ||
+	    dup2(null, 0) == -1 || dup2(null, 1) == -1)
+		fatal(111, "action=reset-stdio");	/* the master forks a fresh worker */
+	close(null);
+}
+
 static void
 serve(const struct worker_ctx *w, int fd, const struct sockaddr_storage *ss,
     socklen_t sslen, const sigset_t *open_mask)
@@ -134,10 +165,13 @@ serve(const struct worker_ctx *w, int fd, const struct sockaddr_storage *ss,
 		}
 		return;
 	}
-	listen_title("%s: session %s", w->conf->name, p.remote_ip);
-	sigprocmask(SIG_SETMASK, open_mask, &closed);
-	w->session(fd, &p, w->arg);
-	sigprocmask(SIG_SETMASK, &closed, NULL);
+	if (session_setup(w, fd, &p) == 0) {
+		listen_title("%s: session %s", w->conf->name, p.remote_ip);
+		sigprocmask(SIG_SETMASK, open_mask, &closed);
+		w->session(fd, &p, w->arg);
+		sigprocmask(SIG_SETMASK, &closed, NULL);
+		session_teardown(w);
+	}
 	board_release(w->board, w->slot);
 }
 
@@ -199,6 +233,9 @@ worker_main(const struct worker_ctx *w)
 				fatal(111, "action=poll");
 			continue;
 		}
+		/* Told to go while a client came: leave it to a worker of the new settings. */
+		if (should_leave(w))
+			exit(0);
 		accept_ready(w, pfd, w_nfds, &open_mask);
 	}
 }

@@ -180,6 +180,36 @@ START_TEST(peer_env)
 }
 END_TEST
 
+/* What peer_setenv() puts in the environment, peer_from_env() reads back. */
+START_TEST(peer_setenv_round_trip)
+{
+	struct peer	 a, b;
+	int		 pp[2], saved;
+
+	memset(&a, 0, sizeof a);
+	strlcpy(a.remote_ip, envs[_i].want_rip, sizeof a.remote_ip);
+	strlcpy(a.local_ip, envs[_i].want_lip, sizeof a.local_ip);
+	a.remote_port = envs[_i].want_rport;
+	a.local_port = envs[_i].want_lport;
+	if (a.remote_ip[0] == '\0')
+		return;
+	ck_assert_int_eq(setenv("TCPREMOTEHOST", "stale.example", 1), 0);
+	ck_assert_int_eq(peer_setenv(&a), 0);
+	ck_assert_ptr_null(getenv("TCPREMOTEHOST"));
+	ck_assert_str_eq(getenv("PROTO"), "TCP");
+	ck_assert_int_eq(pipe(pp), 0);
+	saved = swap_stdin(pp[0]);
+	peer_from_env(&b);
+	restore_stdin(saved);
+	close(pp[0]);
+	close(pp[1]);
+	ck_assert_str_eq(b.remote_ip, a.remote_ip);
+	ck_assert_str_eq(b.local_ip, a.local_ip);
+	ck_assert_uint_eq(b.remote_port, a.remote_port);
+	ck_assert_uint_eq(b.local_port, a.local_port);
+}
+END_TEST
+
 /* ---- peer_from_env: the socket on fd 0 (inetd) --------------------------- */
 
 struct conn {
@@ -434,6 +464,7 @@ main(void)
 	tcase_add_loop_test(tc, parse_addr, 0, (int)(sizeof addrs / sizeof addrs[0]));
 	tcase_add_test(tc, parse_addr_null);
 	tcase_add_loop_test(tc, peer_env, 0, (int)(sizeof envs / sizeof envs[0]));
+	tcase_add_loop_test(tc, peer_setenv_round_trip, 0, (int)(sizeof envs / sizeof envs[0]));
 	tcase_add_loop_test(tc, peer_socket, 0, (int)(sizeof socks / sizeof socks[0]));
 	tcase_add_test(tc, peer_closed_stdin);
 	tcase_add_test(tc, board_perip_limit);
