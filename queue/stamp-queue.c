@@ -8,6 +8,7 @@
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -42,6 +43,28 @@ read_controls(struct inject_opts *o)
 	o->timeout_ms = (int)(timeout * 1000);
 }
 
+/*
+ * STAMP_QUEUE_IDFD=N: the caller (stamp-smtpd) wants the queue ID, "ID\n",
+ * on fd N, to tell its client. A qmail-queue filter in between passes the
+ * variable and the fd on without knowing; without it, nothing is written.
+ */
+static void
+tell_id(const char *id)
+{
+	const char	*v = getenv("STAMP_QUEUE_IDFD"), *err = NULL;
+	char		 line[QID_LEN + 2];
+	int		 fd;
+
+	if (v == NULL)
+		return;
+	fd = (int)strtonum(v, 3, 255, &err);
+	if (err != NULL || fd == 6)
+		return;
+	snprintf(line, sizeof line, "%s\n", id);
+	if (write(fd, line, strlen(line)) == -1)
+		log_warn("id=%s action=tell-id fd=%d", id, fd);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -73,5 +96,6 @@ main(int argc, char **argv)
 		fatalx(code, "reason=%s exit=%d%s%s",
 		    log_quotes(q, sizeof q, res.reason ? res.reason : qexit_text(code)),
 		    code, res.id[0] ? " id=" : "", res.id);
+	tell_id(res.id);
 	return 0;
 }
