@@ -207,3 +207,48 @@ def start_dnsmasq(zone, listed):
                        what="dnsmasq to answer")
     assert p.poll() is None, p.stderr.read()
     return port
+
+
+# ---- the real stamp-smtpd under tcpserver --------------------------------------
+
+class Smtpd:
+    """stamp-smtpd under tcpserver on 127.0.0.1 and 127.0.0.2 (all of
+    127/8 is loopback, so a test picks the client address by its source
+    address). alice@example.org is a local (virtual) user."""
+
+    def __init__(self, controls):
+        if shutil.which("tcpserver") is None:
+            raise AssertionError("tcpserver is not installed (ucspi-tcp, etc/deps.sh)")
+        self.home = stamptest.Home()
+        self.home.control("me", "mx.example.org")
+        self.home.control("locals", "example.org")
+        with open(self.home.path("users"), "w") as f:
+            f.write("alice:x:\n")
+        for name, value in controls.items():
+            control(self.home.dir, name, value)
+        self.port = stamptest.free_port()
+        # 0.0.0.0 would reach outside loopback; 127.0.0.1 with clients bound
+        # to 127.0.0.x still arrives from 127.0.0.x.
+        self.proc = stamptest.spawn(
+            ["tcpserver", "-R", "-H", "-l", "mx.example.org", "127.0.0.1", str(self.port),
+             stamptest.bin_path("stamp-smtpd")],
+            home=self.home.dir, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        stamptest.wait_for(lambda: self.proc.poll() is not None or _can_connect(self.port),
+                           30, what="tcpserver to listen")
+        assert self.proc.poll() is None, self.proc.stderr.read()
+
+    def client(self, source="127.0.0.1"):
+        import smtplib
+        c = smtplib.SMTP(timeout=30, source_address=(source, 0))
+        code, banner = c.connect("127.0.0.1", self.port)
+        assert code == 220, banner
+        stamptest.add_cleanup(c.close)
+        return c
+
+    def messages(self):
+        """The contents of every message in the queue."""
+        out = []
+        for rel in self.home.queue_files("mess"):
+            with open(self.home.path("queue", rel), "rb") as f:
+                out.append(f.read())
+        return out

@@ -82,3 +82,29 @@ def test_silent_nameserver_is_bounded_trouble():
     took = time.monotonic() - t0
     assert got == -1 and text == "", r
     assert 1 <= took < 6, took       # two tries of timeoutdns, then it goes on
+
+
+# ---- through the real stamp-smtpd --------------------------------------------
+
+def test_smtpd_listed_client_gets_554_at_mail_and_rcpt():
+    port = policytest.start_dnsmasq("zone.test", {
+        "2.0.0.127": ("127.0.0.2", "Listed by zone.test; see http://zone.test/?127.0.0.2")})
+    s = policytest.Smtpd({"dnsbl": "zone.test", "nameservers": "127.0.0.1:%d" % port,
+                          "timeoutdns": "2"})
+    c = s.client(source="127.0.0.2")
+    c.ehlo("client.example.net")
+    code, text = c.mail("bob@example.net")
+    assert code == 554, (code, text)
+    assert text == b"5.7.1 Listed by zone.test; see http://zone.test/?127.0.0.2", text
+    code, text = c.rcpt("alice@example.org")
+    assert code in (503, 554), (code, text)
+    c.quit()
+    # 127.0.0.1 is not listed: mail goes through.
+    c = s.client(source="127.0.0.1")
+    c.ehlo("client.example.net")
+    assert c.mail("bob@example.net")[0] == 250
+    assert c.rcpt("alice@example.org")[0] == 250
+    code, text = c.data(b"Subject: hi\r\n\r\nclean\r\n")
+    assert code == 250, (code, text)
+    c.quit()
+    assert len(s.messages()) == 1

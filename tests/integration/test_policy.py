@@ -216,3 +216,75 @@ def test_exec_service():
     with open(log) as f:
         seen = f.read().split("\n")
     assert seen[0].startswith("good@example.org ") and seen[1].startswith("bad@example.org "), seen
+
+
+# ---- through the real stamp-smtpd --------------------------------------------
+
+MSG = b"From: bob@example.net\r\nTo: alice@example.org\r\nSubject: grey\r\n\r\nhello\r\n"
+
+
+def test_smtpd_postgrey_greylists_then_accepts():
+    delay = 2
+    port = policytest.start_postgrey(delay)
+    s = policytest.Smtpd({"policy": "rcpt inet:127.0.0.1:%d" % port})
+    c = s.client()
+    c.ehlo("client.example.net")
+    assert c.mail("bob@example.net")[0] == 250
+    code, text = c.rcpt("alice@example.org")
+    t0 = time.monotonic()
+    assert code == 450 and text.startswith(b"4.2.0 Greylisted"), (code, text)
+    c.quit()
+    assert s.messages() == []
+    # The delay is postgrey's: waiting it out is the behaviour under test.
+    time.sleep(max(0.0, t0 + delay + 1 - time.monotonic()))
+    c = s.client()
+    c.ehlo("client.example.net")
+    assert c.mail("bob@example.net")[0] == 250
+    assert c.rcpt("alice@example.org")[0] == 250
+    code, text = c.data(MSG)
+    assert code == 250, (code, text)
+    c.quit()
+    (msg,) = s.messages()
+    assert b"\nX-Greylist: delayed " in msg or msg.startswith(b"X-Greylist: delayed "), msg
+    assert msg.endswith(b"\nhello\n"), msg
+
+
+def test_smtpd_policy_rejects_defers_and_fails_closed():
+    current = {}
+    svc = FakeService(lambda attrs: current[attrs["protocol_state"]])
+    s = policytest.Smtpd({"policy": svc.spec, "timeoutpolicy": "1"})
+    for rcpt_answer, code, text in [
+            (b"action=REJECT 5.7.1 no mail for you\n\n", 554, b"5.7.1 no mail for you"),
+            (b"action=450 4.7.1 come back later\n\n", 450, b"4.7.1 come back later"),
+            (b"action=bogus answer\n", 451, b"4.3.0 "),          # no empty line: failure
+            (b"action=550 unknown here\n\n", 550, b"5.7.1 unknown here")]:
+        current["RCPT"] = rcpt_answer
+        c = s.client()
+        c.ehlo("client.example.net")
+        assert c.mail("bob@example.net")[0] == 250
+        got = c.rcpt("alice@example.org")
+        assert got[0] == code and got[1].startswith(text), (rcpt_answer, got)
+        c.quit()
+    # At the end of the message.
+    current["RCPT"] = b"action=DUNNO\n\n"
+    current["END-OF-MESSAGE"] = b"action=REJECT spam\n\n"
+    c = s.client()
+    c.ehlo("client.example.net")
+    c.mail("bob@example.net")
+    assert c.rcpt("alice@example.org")[0] == 250
+    code, text = c.data(MSG)
+    assert (code, text) == (554, b"5.7.1 spam"), (code, text)
+    c.quit()
+    assert s.messages() == []
+    eom = [r for r in svc.requests if r["protocol_state"] == "END-OF-MESSAGE"]
+    assert eom and eom[-1]["recipient"] == "alice@example.org", eom
+    assert eom[-1]["size"] != "0" and eom[-1]["client_address"] == "127.0.0.1", eom
+    assert eom[-1]["helo_name"] == "client.example.net", eom
+    # A service that is gone is 451 at RCPT, never a way in.
+    svc.stop()
+    c = s.client()
+    c.ehlo("client.example.net")
+    c.mail("bob@example.net")
+    code, text = c.rcpt("alice@example.org")
+    assert code == 451 and text.startswith(b"4.3.0"), (code, text)
+    c.quit()
