@@ -245,7 +245,15 @@ spawn_exec(const struct policy_service *sv, pid_t *pid)
 		return -1;
 	}
 	if (*pid == 0) {
+		sigset_t none;
+
+		/* Ignored signals and the mask survive exec: give the program a clean start. */
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
 		signal(SIGPIPE, SIG_DFL);
+		signal(SIGCHLD, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
 		if (dup2(sp[1], 0) == -1 || dup2(sp[1], 1) == -1)
 			_exit(127);
 		/* Nothing of the session (the client's socket above all) leaks in. */
