@@ -292,6 +292,25 @@ START_TEST(check_prepend_collected)
 	    "exec:@answer.sh PREPEND broken\n");
 	ck_assert_int_eq(policy_check_prepend(&r, reply, sizeof(reply), &pre), POLICY_OK);
 	ck_assert_str_eq(pre.s, "X-Greylist: delayed 5 seconds\n");
+	/* the next recipient gets the same header: it is kept once */
+	r.recipient_count = 1;
+	ck_assert_int_eq(policy_check_prepend(&r, reply, sizeof(reply), &pre), POLICY_OK);
+	ck_assert_str_eq(pre.s, "X-Greylist: delayed 5 seconds\n");
+	str_free(&pre);
+	ck_rmtree(home);
+
+	/* a recipient that a later service refuses adds no header */
+	make_home("exec:@answer.sh PREPEND X-Spam: yes\nexec:@answer.sh REJECT no\n");
+	ck_assert_int_eq(policy_check_prepend(&r, reply, sizeof(reply), &pre), POLICY_REJECT);
+	ck_assert_uint_eq(pre.len, 0);
+	str_free(&pre);
+	ck_rmtree(home);
+
+	/* headers from two services, both kept, in order */
+	make_home("exec:@answer.sh PREPEND X-A: 1\nexec:@answer.sh PREPEND X-B: 2\n");
+	ck_assert_int_eq(str_sets(&pre, "X-B: 2x\n"), 0);
+	ck_assert_int_eq(policy_check_prepend(&r, reply, sizeof(reply), &pre), POLICY_OK);
+	ck_assert_str_eq(pre.s, "X-B: 2x\nX-A: 1\nX-B: 2\n");
 	str_free(&pre);
 	ck_rmtree(home);
 }
