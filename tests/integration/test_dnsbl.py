@@ -108,3 +108,21 @@ def test_smtpd_listed_client_gets_554_at_mail_and_rcpt():
     assert code == 250, (code, text)
     c.quit()
     assert len(s.messages()) == 1
+
+
+def test_smtpd_ipv6_client_under_inetd_is_checked_by_nibbles():
+    port = policytest.start_dnsmasq("zone.test", {V6_REV: ("127.0.0.2", "v6 client listed")})
+    h = stamptest.Home()
+    for name, value in {"me": "mx.example.org", "locals": "example.org", "dnsbl": "zone.test",
+                        "nameservers": "127.0.0.1:%d" % port, "timeoutdns": "2"}.items():
+        h.control(name, value)
+    # One session on stdin/stdout, as inetd or tcpserver run it.
+    env = {"TCPREMOTEIP": V6, "TCPLOCALIP": "2001:db8::25", "PROTO": "TCP6"}
+    r = h.run("stamp-smtpd", input=b"EHLO client.example.net\r\nMAIL FROM:<bob@example.net>\r\n"
+              b"QUIT\r\n", env=env)
+    replies = r.stdout.decode().split("\r\n")
+    assert "554 5.7.1 v6 client listed" in replies, r
+    env["TCPREMOTEIP"] = "2001:db8::2"
+    r = h.run("stamp-smtpd", input=b"EHLO client.example.net\r\nMAIL FROM:<bob@example.net>\r\n"
+              b"QUIT\r\n", env=env)
+    assert any(x.startswith("250 2.1.0") for x in r.stdout.decode().split("\r\n")), r
