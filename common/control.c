@@ -76,6 +76,7 @@ const struct ctl_def ctl_table[] = {
 
 	/* ---- stamp-remote (add its settings here) ---- */
 	LIST("tlsdestinations", "", NULL, "domain or domain:verify lines that require TLS"),
+	NUM("timeoutdns", "5", 1, 60, "seconds the resolver waits for each DNS answer (each try)"),
 
 	/* ---- stamp-popd, stamp-checkpw, stamp-user (add their settings here) ---- */
 

@@ -8,40 +8,31 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dns.h"
 #include "dnsbl_core.h"
 #include "log.h"
 
 int
 dnsbl_reverse(const char *ip, char *out, size_t outsz)
 {
-	unsigned char	a[16];
-	static const char hex[] = "0123456789abcdef";
-	const unsigned char *v4 = NULL;
 	static const unsigned char mapped[12] = { 0,0,0,0, 0,0,0,0, 0,0,0xff,0xff };
+	struct dns_ip	a;
 
 	if (ip == NULL || outsz == 0)
 		return -1;
-	if (inet_pton(AF_INET, ip, a) == 1)
-		v4 = a;
-	else if (inet_pton(AF_INET6, ip, a) == 1) {
-		if (memcmp(a, mapped, sizeof(mapped)) == 0)
-			v4 = a + 12;
+	memset(&a, 0, sizeof(a));
+	if (inet_pton(AF_INET, ip, a.addr) == 1)
+		a.af = AF_INET;
+	else if (inet_pton(AF_INET6, ip, a.addr) == 1) {
+		a.af = AF_INET6;
+		/* ::ffff:a.b.c.d is an IPv4 client on an IPv6 socket: list it as IPv4 */
+		if (memcmp(a.addr, mapped, sizeof(mapped)) == 0) {
+			memmove(a.addr, a.addr + 12, 4);
+			a.af = AF_INET;
+		}
 	} else
 		return -1;
-	if (v4 != NULL) {
-		int n = snprintf(out, outsz, "%u.%u.%u.%u", v4[3], v4[2], v4[1], v4[0]);
-		return n > 0 && (size_t)n < outsz ? 0 : -1;
-	}
-	if (outsz < 64)
-		return -1;
-	char *p = out;
-	for (int i = 15; i >= 0; i--) {
-		*p++ = hex[a[i] & 0xf];
-		*p++ = '.';
-		*p++ = hex[a[i] >> 4];
-		*p++ = i > 0 ? '.' : '\0';
-	}
-	return 0;
+	return dns_reverse(&a, "", out, outsz);
 }
 
 /* A zone is dot-separated labels of letters, digits, '-' and '_', 1 to 63 each. */

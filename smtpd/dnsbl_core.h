@@ -39,7 +39,7 @@ struct dnsbl_resolver {
 int dnsbl_check_zones(const struct dnsbl_resolver *, const struct ctl_list *zones,
                       const char *client_ip, char *reply, size_t replysz);
 
-/* The resolver dnsbl_check() uses (common/dns.h). */
-extern const struct dnsbl_resolver dnsbl_system_resolver;
+/* The resolver dnsbl_check() uses: common/dns.h, ctx a struct dns *. */
+extern const struct dnsbl_resolver dnsbl_dns_resolver;
 
 #endif

@@ -89,12 +89,50 @@ ask(const struct policy_service *sv, const struct str *request, int tmo,
 	return a;
 }
 
+/*
+ * Headers asked for are kept only when the recipient passes, and a line the
+ * caller already holds (the same service asked for each recipient) once.
+ */
+/* Does s hold the line (n octets, LF included) as one of its lines? */
+static int
+has_line(const struct str *s, const char *line, size_t n)
+{
+	for (size_t at = 0; at + n <= s->len; ) {
+		if (memcmp(s->s + at, line, n) == 0)
+			return 1;
+		const char *nl = memchr(s->s + at, '\n', s->len - at);
+		if (nl == NULL)
+			break;
+		at = (size_t)(nl - s->s) + 1;
+	}
+	return 0;
+}
+
+static void
+keep_headers(struct str *prepend, const struct str *added)
+{
+	const char	*p = added->s, *end = added->s + added->len, *nl;
+
+	for (; p != NULL && p < end; p = nl + 1) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = (size_t)(nl - p) + 1;
+		if (prepend == NULL) {
+			log_info("policy prepend=dropped");
+			continue;
+		}
+		if (has_line(prepend, p, n))
+			continue;
+		if (str_append(prepend, p, n) == -1)
+			log_warn("policy prepend");
+	}
+}
+
 enum policy_verdict
 policy_check_prepend(const struct policy_req *req, char *reply, size_t replysz,
     struct str *prepend)
 {
 	struct ctl_list		 list = { NULL, 0 };
-	struct str		 request = STR_INIT;
+	struct str		 request = STR_INIT, added = STR_INIT;
 	struct policy_service	 sv;
 	char			 instance[48], pending[POLICY_TEXT_MAX + 32] = "";
 	const char		*why, *qid = req->queue_id && *req->queue_id ? req->queue_id : "-";
@@ -130,7 +168,7 @@ policy_check_prepend(const struct policy_req *req, char *reply, size_t replysz,
 		}
 		if (eom ? !sv.at_eom : !sv.at_rcpt)
 			continue;
-		enum policy_action a = ask(&sv, &request, tmo, qid, reply, replysz, prepend);
+		enum policy_action a = ask(&sv, &request, tmo, qid, reply, replysz, &added);
 		switch (a) {
 		case PACT_CONTINUE:
 			break;
@@ -160,11 +198,14 @@ policy_check_prepend(const struct policy_req *req, char *reply, size_t replysz,
 	if (pending_kind == PACT_DEFER_IF_PERMIT) {
 		strlcpy(reply, pending, replysz);
 		v = POLICY_DEFER;
-	} else
+	} else {
 		reply[0] = '\0';
+		keep_headers(prepend, &added);
+	}
 done:
 	ctl_list_free(&list);
 	str_free(&request);
+	str_free(&added);
 	return v;
 }
 

@@ -245,7 +245,15 @@ spawn_exec(const struct policy_service *sv, pid_t *pid)
 		return -1;
 	}
 	if (*pid == 0) {
+		sigset_t none;
+
+		/* Ignored signals and the mask survive exec: give the program a clean start. */
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
 		signal(SIGPIPE, SIG_DFL);
+		signal(SIGCHLD, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
 		if (dup2(sp[1], 0) == -1 || dup2(sp[1], 1) == -1)
 			_exit(127);
 		/* Nothing of the session (the client's socket above all) leaks in. */
@@ -263,23 +271,32 @@ spawn_exec(const struct policy_service *sv, pid_t *pid)
 	return sp[0];
 }
 
-/* Reap the exec: child: it should exit on EOF; one that lingers is killed. */
+/*
+ * Reap the exec: child: it should exit on EOF; one that lingers is killed.
+ * The kill goes through a pidfd when there is one, so that a pid reaped
+ * elsewhere meanwhile (and perhaps reused) is never signalled.
+ */
 static void
 reap(pid_t pid, long long deadline)
 {
-	int	status, pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	int	status, r, pfd = (int)syscall(SYS_pidfd_open, pid, 0);
 
 	if (pfd != -1) {
 		struct pollfd p = { .fd = pfd, .events = POLLIN };
 		while (poll(&p, 1, left_ms(deadline)) == -1 && errno == EINTR)
 			;
-		close(pfd);
 	}
-	if (waitpid(pid, &status, WNOHANG) == pid)
-		return;
-	kill(pid, SIGKILL);
-	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
-		;
+	r = waitpid(pid, &status, WNOHANG);
+	if (r == 0) {
+		if (pfd != -1)
+			syscall(SYS_pidfd_send_signal, pfd, SIGKILL, NULL, 0);
+		else
+			kill(pid, SIGKILL);
+		while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+			;
+	}
+	if (pfd != -1)
+		close(pfd);
 }
 
 /* ---- one exchange --------------------------------------------------- */

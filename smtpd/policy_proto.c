@@ -236,6 +236,17 @@ keyword(const char *action, const char *word)
 	return skip_space(action + n);
 }
 
+/* The actions that refuse, with the reply each makes. */
+static const struct {
+	const char		*word, *code, *deftext, *note;
+	enum policy_action	 act;
+} refusals[] = {
+	{ "REJECT", "554", "Access denied", "reject", PACT_REJECT },
+	{ "DEFER", "450", "Try again later", "defer", PACT_DEFER },
+	{ "DEFER_IF_PERMIT", "450", "Try again later", "defer_if_permit", PACT_DEFER_IF_PERMIT },
+	{ "DEFER_IF_REJECT", "450", "Try again later", "defer_if_reject", PACT_DEFER_IF_REJECT },
+};
+
 /* Postfix actions stamp cannot carry out: logged, then as DUNNO. */
 static const char *const unsupported[] = {
 	"DISCARD", "HOLD", "FILTER", "REDIRECT", "BCC", "PERMIT", "REJECT_UNAUTH_DESTINATION",
@@ -271,26 +282,12 @@ policy_parse_action(const char *action, char *reply, size_t replysz,
 		*note = "dunno";
 		return PACT_CONTINUE;
 	}
-	if ((rest = keyword(action, "REJECT")) != NULL) {
-		make_reply(reply, replysz, "554", rest, "Access denied");
-		*note = "reject";
-		return PACT_REJECT;
-	}
-	if ((rest = keyword(action, "DEFER")) != NULL) {
-		make_reply(reply, replysz, "450", rest, "Try again later");
-		*note = "defer";
-		return PACT_DEFER;
-	}
-	if ((rest = keyword(action, "DEFER_IF_PERMIT")) != NULL) {
-		make_reply(reply, replysz, "450", rest, "Try again later");
-		*note = "defer_if_permit";
-		return PACT_DEFER_IF_PERMIT;
-	}
-	if ((rest = keyword(action, "DEFER_IF_REJECT")) != NULL) {
-		make_reply(reply, replysz, "450", rest, "Try again later");
-		*note = "defer_if_reject";
-		return PACT_DEFER_IF_REJECT;
-	}
+	for (size_t i = 0; i < sizeof(refusals) / sizeof(refusals[0]); i++)
+		if ((rest = keyword(action, refusals[i].word)) != NULL) {
+			make_reply(reply, replysz, refusals[i].code, rest, refusals[i].deftext);
+			*note = refusals[i].note;
+			return refusals[i].act;
+		}
 	if ((rest = keyword(action, "PREPEND")) != NULL) {
 		*note = add_prepend(prepend, rest) == 0 ? "prepend" : "bad-prepend";
 		return PACT_CONTINUE;
