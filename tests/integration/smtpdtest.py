@@ -137,7 +137,7 @@ def check_delivered(data, msg, sender="sender@outside.example", rcpt="alice@exam
                  rb"Received: from [^\n]*\n\tby mx\.example\.org \(stamp-smtpd\) with ([A-Z0-9]+)[^\n]*\n"
                  rb"(\tfor <[^>]*>;\n)?\t[^\n]*\n", data)
     assert m, data[:600]
-    assert m.group(1).decode() == sender, data[:300]
+    assert m.group(1).decode("utf-8") == sender, data[:300]
     assert m.group(2).decode().lower() == rcpt.lower(), data[:300]
     assert m.group(3) == proto, data[:300]
     assert data[m.end():] == lf(msg), (data[m.end():], lf(msg))

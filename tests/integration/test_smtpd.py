@@ -175,6 +175,22 @@ def test_size_both_ways():
     s.stop()
 
 
+def test_smtputf8_sender():
+    s = Smtpd()
+    c = smtp(s)
+    c.ehlo("client.example")
+    assert c.has_extn("smtputf8")
+    msg = "Subject: =?utf-8?q?gr=C3=BC=C3=9Fe?=\r\n\r\ngrüße\r\n".encode()
+    c.sendmail("jösé@outside.example", ["alice@example.org"], msg,
+               mail_options=["SMTPUTF8", "BODY=8BITMIME"])
+    code, text = c.docmd("MAIL FROM:<jösé@outside.example>")   # UTF-8 on the wire, no SMTPUTF8
+    assert code == 553 and b"5.6.7" in text, (code, text)    # not without SMTPUTF8
+    c.quit()
+    (data,) = s.deliver(1)
+    check_delivered(data, msg, sender="jösé@outside.example", proto=b"UTF8SMTP")
+    s.stop()
+
+
 SMUGGLE = [b"\n.\n", b"\r.\r", b"\n.\r\n", b"\r.\n", b"\r\n.\n", b"\r\n.\r", b"\n.\r"]
 
 
