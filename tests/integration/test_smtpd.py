@@ -3,6 +3,7 @@ every message arrives in the Maildir byte for byte as sent plus stamp's
 trace lines; relay control, unknown users, SIZE, smuggling, STARTTLS."""
 
 import os
+import re
 import smtplib
 import subprocess
 
@@ -28,11 +29,17 @@ def test_smtplib_plain_message_arrives_byte_for_byte():
         assert ext in caps, caps
     assert b"AUTH PLAIN LOGIN" in caps, caps        # a loopback client
     assert b"STARTTLS" not in caps, caps            # no certificate
-    c.sendmail(FROM, ["alice@example.org"], MSG)
+    c.mail(FROM)
+    c.rcpt("alice@example.org")
+    code, text = c.data(MSG)
+    assert code == 250, (code, text)
+    m = re.match(rb"2\.0\.0 Ok: queued as ([0-9a-f]{16})$", text)
+    assert m, text                          # stamp-queue told its ID on fd 7
     c.quit()
     (data,) = s.deliver(1)
     check_delivered(data, MSG)
     assert b"\tfor <alice@example.org>;" in data
+    assert "id=%s " % m.group(1).decode() in s.t.logtext(), "the scheduler knows that ID"
     s.stop()
 
 
