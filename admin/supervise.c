@@ -12,9 +12,9 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "home.h"
 #include "log.h"
 #include "supervise.h"
@@ -22,15 +22,6 @@
 #define READY_FD 3
 
 static sigset_t sup_sigs, sup_oldmask;
-
-static long long
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int
 sup_init(struct sup *s)
@@ -222,7 +213,7 @@ sup_await_ready(struct sup *s, int timeout_ms)
 {
 	struct pollfd	 pfd[SUP_MAX + 1];
 	struct sup_child *who[SUP_MAX];
-	long long	 deadline = now_ms() + timeout_ms;
+	long long	 deadline = mono_ms() + timeout_ms;
 	struct sup_child *gone;
 	int		 n, left;
 
@@ -234,7 +225,7 @@ sup_await_ready(struct sup *s, int timeout_ms)
 				pfd[n++] = (struct pollfd){ .fd = s->c[i].readyfd, .events = POLLIN };
 			}
 		pfd[n] = (struct pollfd){ .fd = s->sigfd, .events = POLLIN };
-		if ((left = (int)(deadline - now_ms())) <= 0) {
+		if ((left = (int)(deadline - mono_ms())) <= 0) {
 			for (int i = 0; i < n; i++)
 				log_warnx("action=start program=%s what=%s reason=\"not ready after "
 				    "%d s\"", who[i]->prog, who[i]->what, timeout_ms / 1000);
@@ -297,7 +288,7 @@ void
 sup_stop(struct sup *s, int grace_ms)
 {
 	struct pollfd	 pfd = { .fd = s->sigfd, .events = POLLIN };
-	long long	 deadline = now_ms() + grace_ms;
+	long long	 deadline = mono_ms() + grace_ms;
 	int		 left;
 
 	s->stop = 1;
@@ -308,7 +299,7 @@ sup_stop(struct sup *s, int grace_ms)
 		reap(s);
 		if (running(s) == 0)
 			return;
-		if ((left = (int)(deadline - now_ms())) <= 0)
+		if ((left = (int)(deadline - mono_ms())) <= 0)
 			break;
 		if (poll(&pfd, 1, left) > 0)
 			take_signals(s);

@@ -16,27 +16,17 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
-
-/* Milliseconds left until deadline (a CLOCK_MONOTONIC ms value); -1: none. */
-static long long
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+#include "clock.h"
 
 /* Wait until fd is ready for events; 0, or -1 with errno (ETIMEDOUT). */
 static int
 wait_fd(int fd, short events, int timeout_ms)
 {
 	struct pollfd	 pfd;
-	long long	 deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+	long long	 deadline = timeout_ms < 0 ? -1 : mono_ms() + timeout_ms;
 	int		 left = timeout_ms, n;
 
 	for (;;) {
@@ -53,7 +43,7 @@ wait_fd(int fd, short events, int timeout_ms)
 		if (errno != EINTR)
 			return -1;
 		if (deadline >= 0) {
-			long long rest = deadline - now_ms();
+			long long rest = deadline - mono_ms();
 			if (rest <= 0) {
 				errno = ETIMEDOUT;
 				return -1;

@@ -22,9 +22,9 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "control.h"
 #include "listen_int.h"
 #include "log.h"
@@ -54,15 +54,6 @@ struct master {
 
 static volatile sig_atomic_t got_stop, got_hup;
 static int sigpipe_w = -1;
-
-static long long
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void
 on_signal(int sig)
@@ -175,7 +166,7 @@ spawn_worker(struct master *m, int sigpipe_r)
 {
 	struct worker_ctx w;
 	sigset_t	 all, old;
-	pid_t		 pid;
+	pid_t		 pid, self = getpid();   /* before fork: the child's getppid() may already be init's */
 	int		 i = board_free_slot(m->board);
 
 	if (i == -1)
@@ -196,7 +187,7 @@ spawn_worker(struct master *m, int sigpipe_r)
 		close(m->notify[0]);
 		w = (struct worker_ctx){ .conf = m->conf, .session = m->session, .arg = m->arg,
 		    .board = m->board, .slot = i, .fds = m->fds, .nfds = m->nfds,
-		    .notify_fd = m->notify[1], .master = getppid() };
+		    .notify_fd = m->notify[1], .master = self };
 		worker_main(&w);
 	}
 	m->board->slot[i].pid = pid;
@@ -245,7 +236,7 @@ static void
 maintain(struct master *m, int sigpipe_r)
 {
 	long long	 want = m->set.prefork > 0 ? m->set.prefork : 1;
-	long long	 t = now_ms();
+	long long	 t = mono_ms();
 	int		 alive = 0, idle = 0, spare = -1;
 
 	for (int i = 0; i < m->board->nslots; i++) {
@@ -323,12 +314,23 @@ count_alive(const struct master *m)
 	return n;
 }
 
+static int
+count_sessions(const struct master *m)
+{
+	int	 n = 0;
+
+	for (int i = 0; i < m->board->nslots; i++)
+		if (m->board->slot[i].pid > 0 && atomic_load(&m->board->slot[i].in_session))
+			n++;
+	return n;
+}
+
 /* SIGTERM: no new clients at all, sessions get stop_grace seconds, then SIGKILL. */
 static void
 stop(struct master *m, int sigpipe_r)
 {
 	int		 grace = m->conf->stop_grace > 0 ? m->conf->stop_grace : 0;
-	long long	 deadline = now_ms() + (long long)grace * 1000;
+	long long	 deadline = mono_ms() + (long long)grace * 1000;
 	struct pollfd	 pfd = { .fd = sigpipe_r, .events = POLLIN };
 	int		 left;
 
@@ -336,12 +338,13 @@ stop(struct master *m, int sigpipe_r)
 	atomic_store(&m->board->stopping, 1);
 	for (int i = 0; i < m->board->nslots; i++)
 		knock(m, i);
-	log_info("action=stop sessions=%d grace=%d", count_alive(m), grace);
+	log_info("action=stop workers=%d sessions=%d grace=%d", count_alive(m),
+	    count_sessions(m), grace);
 	for (;;) {
 		reap(m);
 		if (count_alive(m) == 0)
 			return;
-		left = (int)(deadline - now_ms());
+		left = (int)(deadline - mono_ms());
 		if (left <= 0)
 			break;
 		if (poll(&pfd, 1, left) > 0)
@@ -366,10 +369,18 @@ stop(struct master *m, int sigpipe_r)
 static void
 say_ready(int fd)
 {
+	struct sigaction ign, old;
+
 	if (fd < 0)
 		return;
+	/* A supervisor that went away is an error to log, not a SIGPIPE to die of. */
+	memset(&ign, 0, sizeof ign);
+	ign.sa_handler = SIG_IGN;
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGPIPE, &ign, &old);
 	if (write(fd, "ready\n", 6) != 6)
 		log_warn("action=ready fd=%d", fd);
+	sigaction(SIGPIPE, &old, NULL);
 	close(fd);
 }
 
@@ -416,11 +427,20 @@ setup(struct master *m, int *sigpipe_r)
 }
 
 int
-listen_run(const struct listen_conf *conf, listen_session_fn session, void *arg)
+listen_run(const struct listen_conf *caller_conf, listen_session_fn session, void *arg)
 {
+	/*
+	 * Our own copy, with the name in our own memory: the name and the
+	 * addresses may point into argv, which the process titles overwrite.
+	 */
+	struct listen_conf c = *caller_conf, *conf = &c;
+	char		 name[64];
 	struct master	 m = { .conf = conf, .session = session, .arg = arg };
 	struct pollfd	 pfd[2];
 	int		 sigpipe_r = -1;
+
+	strlcpy(name, c.name != NULL ? c.name : "listener", sizeof name);
+	c.name = name;
 
 	for (int i = 0; i < LISTEN_MAX_ADDRS; i++)
 		m.fds[i] = -1;
@@ -431,9 +451,10 @@ listen_run(const struct listen_conf *conf, listen_session_fn session, void *arg)
 			close(conf->ready_fd);
 		return 111;
 	}
-	listen_title("%s: master", conf->name);
 	for (int i = 0; i < conf->naddrs; i++)
 		log_info("action=listen addr=%s", conf->addrs[i]);
+	/* From here on conf->addrs may be gone (see above). */
+	listen_title("%s: master", conf->name);
 	/* Before the first fork, so that no worker holds the ready fd open. */
 	say_ready(conf->ready_fd);
 	maintain(&m, sigpipe_r);

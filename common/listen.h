@@ -19,8 +19,10 @@
  * waits in the kernel's backlog until a worker is free), concurrencyperip.
  *
  * What the caller does: call listen_proctitle_init(argc, argv) first thing
- * in main() (before anything reads environ) so that workers can show their
- * state in ps; without it the titles are left alone. Workers ignore SIGPIPE
+ * in main(), before getopt and before anything keeps a pointer into argv[0]
+ * or the environment (titles are written over that memory; argv[1] on and
+ * the environment are moved away first), so that ps shows each process's
+ * state; without it the titles are left alone. Workers ignore SIGPIPE
  * and SIGINT/SIGHUP (the master decides), and reset SIGCHLD to its default;
  * a session that wants other dispositions sets them itself.
  */

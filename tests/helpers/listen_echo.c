@@ -4,7 +4,7 @@
  *
  * usage: listen_echo [--home DIR] [--user USER] [--grace S] [--ready-fd N]
  *            [--refuse] [--name NAME] [--submission] [--stdio]
- *            -l ADDR:PORT [-l ...]
+ *            [--late-titles] -l ADDR:PORT [-l ...]
  *
  * A session greets with "hello pid=P uid=U gid=G gen=N peer=IP:PORT
  * local=IP:PORT prog=ARGV0 mode=plain|submission", then answers each line with "echo LINE", "quit" ends it.
@@ -119,18 +119,23 @@ main(int argc, char **argv)
 		{ "name", required_argument, NULL, 'n' },
 		{ "submission", no_argument, NULL, 'S' },
 		{ "stdio", no_argument, NULL, 'I' },
+		{ "late-titles", no_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct listen_conf c = { .name = "listen_echo", .stop_grace = 10, .ready_fd = -1,
 	    .reload = reload };
 	const char	*home = NULL;
-	int		 ch;
+	int		 ch, late_titles = 0;
 
 	/* A copy: the process titles write over argv's memory. */
 	if (argc > 0 && argv[0] != NULL && *argv[0] != '\0')
 		strlcpy(prog, strrchr(argv[0], '/') != NULL ? strrchr(argv[0], '/') + 1 : argv[0],
 		    sizeof prog);
-	listen_proctitle_init(argc, argv);
+	/* --late-titles: as a program that starts the titles after getopt. */
+	for (int i = 1; i < argc; i++)
+		late_titles |= strcmp(argv[i], "--late-titles") == 0;
+	if (!late_titles)
+		listen_proctitle_init(argc, argv);
 	log_init("listen_echo");
 	while ((ch = getopt_long(argc, argv, "l:", opts, NULL)) != -1) {
 		switch (ch) {
@@ -147,6 +152,7 @@ main(int argc, char **argv)
 		case 'n': c.name = optarg; break;
 		case 'S': mode = "submission"; break;
 		case 'I': stdio_mode = c.stdio = c.tcpenv = 1; break;
+		case 'T': break;
 		default: usage();
 		}
 	}
@@ -154,5 +160,7 @@ main(int argc, char **argv)
 		usage();
 	if (home_init(home) == -1)
 		fatalx(2, "reason=\"home path too long\"");
+	if (late_titles)
+		listen_proctitle_init(argc, argv);
 	return listen_run(&c, session, NULL);
 }

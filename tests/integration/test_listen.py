@@ -184,11 +184,33 @@ def test_ready_fd_then_sessions_on_ipv4_with_titles():
     assert c.peer == "127.0.0.1:%d" % c.s.getsockname()[1]
     c.echo("hello there")
     assert title(c.pid) == "listen_echo: session 127.0.0.1", title(c.pid)
+    # Nothing else after the title: no arguments, no environment, no stray "."
+    # when a title got shorter (idle after master).
+    for pid in l.workers() + [l.p.pid]:
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            raw = f.read()
+        assert raw.rstrip(b"\0") == title(pid).encode(), (pid, raw[:200])
     # The busy worker is replaced so that 3 stay idle.
     l.wait_idle(3)
     c.quit()
     assert l.stop() == 0
     assert "action=exit" in l.stderr()
+
+
+def test_titles_started_after_getopt_do_not_lose_the_addresses():
+    """Titles write over argv: a program that starts them after getopt, with
+    its addresses still pointing there, still binds and logs them right."""
+    l = Listener(args=["--late-titles", "--name", "late"], controls={"prefork": "1"})
+    assert l.ready == b"ready\n", l.stderr()
+    assert "action=listen addr=127.0.0.1:%d" % l.port in l.stderr(), l.stderr()
+    assert title(l.p.pid) == "late: master", title(l.p.pid)
+    c = connect(l).greeting()
+    assert title(c.pid) == "late: session 127.0.0.1"
+    c.quit()
+    l.p.send_signal(signal.SIGHUP)
+    stamptest.wait_for(lambda: "action=reload" in l.stderr(), IO_TIMEOUT, what="reload")
+    connect_gen(("127.0.0.1", l.port), 1).quit()
+    assert l.stop() == 0
 
 
 def test_stdio_and_tcpserver_variables_for_tcpserver_style_sessions():

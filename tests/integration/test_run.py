@@ -16,6 +16,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import time
 
 import stamptest
 from test_send import ensure_users, is_root
@@ -64,6 +65,18 @@ class Run:
         assert self.line.startswith("stamp: ready ") and self.line.endswith("\n"), \
             (self.line, self.stderr())
         return dict(kv.split("=", 1) for kv in self.line[len("stamp: ready "):-1].split(" "))
+
+
+def fake_setup(progs=("stamp-smtpd", "stamp-popd")):
+    """A top folder with a fake bin folder; the home path (not made yet) and
+    three free addresses for smtp, submission and pop3."""
+    top = new_top()
+    return fake_bin(top, progs), os.path.join(top, "home"), three_ports()
+
+
+def all_three(ports):
+    smtp, sub, pop3 = ports
+    return ["--smtp", smtp, "--submission", sub, "--pop3", pop3]
 
 
 def three_ports():
@@ -116,11 +129,9 @@ def test_run_creates_home_says_ready_and_stops():
 
 
 def test_run_starts_every_listener_relays_sighup_and_stops():
-    top = new_top()
-    bindir = fake_bin(top)
-    home = os.path.join(top, "home")
-    smtp, sub, pop3 = three_ports()
-    r = Run(bindir, home, ["--smtp", smtp, "--submission", sub, "--pop3", pop3])
+    bindir, home, ports = fake_setup()
+    smtp, sub, pop3 = ports
+    r = Run(bindir, home, all_three(ports))
     assert r.line == "stamp: ready smtp=%s submission=%s pop3=%s home=%s\n" % (
         smtp, sub, pop3, home), (r.line, r.stderr())
     seen = {}
@@ -148,11 +159,9 @@ def test_run_starts_every_listener_relays_sighup_and_stops():
 
 
 def test_run_stops_everything_when_a_listener_dies_and_says_which():
-    top = new_top()
-    bindir = fake_bin(top)
-    home = os.path.join(top, "home")
-    smtp, sub, pop3 = three_ports()
-    r = Run(bindir, home, ["--smtp", smtp, "--submission", sub, "--pop3", pop3], kills=True)
+    bindir, home, ports = fake_setup()
+    smtp, sub, pop3 = ports
+    r = Run(bindir, home, all_three(ports), kills=True)
     assert r.line.startswith("stamp: ready "), (r.line, r.stderr())
     c = Client(hostport(pop3)).greeting()
     with open("/proc/%d/stat" % c.pid) as f:
@@ -167,17 +176,19 @@ def test_run_stops_everything_when_a_listener_dies_and_says_which():
     # The others were stopped before stamp-run exited; the dead one's
     # workers follow their master (parent-death signal) a moment later.
     assert refused(smtp) and refused(sub)
-    stamptest.wait_for(lambda: refused(pop3), IO_TIMEOUT, what="the orphaned pop3 workers")
+    try:
+        stamptest.wait_for(lambda: refused(pop3), IO_TIMEOUT, what="the orphaned pop3 workers")
+    except AssertionError as e:
+        holders = subprocess.run(["ss", "-ltnp", "sport = :%d" % hostport(pop3)[1]],
+                                 capture_output=True, text=True).stdout
+        raise AssertionError("%s; still listening: %s" % (e, holders))
     assert c.f.readline() == b""
     stamptest.wait_for(lambda: not any(alive(k) for k in kids), IO_TIMEOUT,
                        what="every child gone")
 
 
 def test_run_leaves_out_a_listener_that_is_not_installed():
-    top = new_top()
-    bindir = fake_bin(top, progs=("stamp-smtpd",))
-    home = os.path.join(top, "home")
-    smtp, sub, _ = three_ports()
+    bindir, home, (smtp, sub, _) = fake_setup(progs=("stamp-smtpd",))
     r = Run(bindir, home, ["--smtp", smtp, "--submission", sub])
     assert r.line == "stamp: ready smtp=%s submission=%s home=%s\n" % (smtp, sub, home), \
         (r.line, r.stderr())
@@ -188,11 +199,9 @@ def test_run_leaves_out_a_listener_that_is_not_installed():
 
 
 def test_run_refuses_an_asked_for_listener_that_is_not_installed():
-    top = new_top()
-    bindir = fake_bin(top, progs=("stamp-smtpd",))
-    home = os.path.join(top, "home")
-    smtp, sub, pop3 = three_ports()
-    r = Run(bindir, home, ["--smtp", smtp, "--submission", sub, "--pop3", pop3])
+    bindir, home, ports = fake_setup(progs=("stamp-smtpd",))
+    smtp = ports[0]
+    r = Run(bindir, home, all_three(ports))
     assert r.line == ""
     assert r.p.wait(30) == 1
     assert "option=--pop3 reason=\"stamp-popd is not installed beside stamp-run\"" \
@@ -201,15 +210,13 @@ def test_run_refuses_an_asked_for_listener_that_is_not_installed():
 
 
 def test_run_fails_when_a_listener_cannot_start_and_stops_the_others():
-    top = new_top()
-    bindir = fake_bin(top)
-    home = os.path.join(top, "home")
-    smtp, sub, pop3 = three_ports()
+    bindir, home, ports = fake_setup()
+    smtp, sub, pop3 = ports
     with socket.socket() as busy:
         busy.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         busy.bind(hostport(sub))
         busy.listen(1)
-        r = Run(bindir, home, ["--smtp", smtp, "--submission", sub, "--pop3", pop3])
+        r = Run(bindir, home, all_three(ports))
         assert r.line == "", r.line
         assert r.p.wait(30) == 1
     err = r.stderr()
@@ -218,15 +225,32 @@ def test_run_fails_when_a_listener_cannot_start_and_stops_the_others():
     assert refused(smtp) and refused(pop3)
 
 
-def test_run_sigterm_during_start_up_stops_cleanly():
-    top = new_top()
-    bindir = fake_bin(top)
-    home = os.path.join(top, "home")
-    smtp, sub, pop3 = three_ports()
-    r = Run(bindir, home, ["--smtp", smtp, "--submission", sub, "--pop3", pop3])
-    assert r.line.startswith("stamp: ready")
+def test_run_sigint_after_ready_stops_cleanly():
+    bindir, home, ports = fake_setup()
+    r = Run(bindir, home, all_three(ports))
+    assert r.line.startswith("stamp: ready"), (r.line, r.stderr())
     r.p.send_signal(signal.SIGINT)
     assert r.p.wait(30) == 0
+    assert all(refused(a) for a in ports)
+
+
+def test_run_sigterm_while_a_program_is_not_ready_yet():
+    bindir, home, ports = fake_setup(progs=("stamp-smtpd",))
+    # A stamp-popd that never says ready (it keeps fd 3 open and waits).
+    with open(os.path.join(bindir, "stamp-popd"), "w") as f:
+        f.write("#!/bin/sh\necho started >&2\nexec sleep 120\n")
+    os.chmod(os.path.join(bindir, "stamp-popd"), 0o755)
+    r = Run(bindir, home, all_three(ports), wait=False)
+    stamptest.wait_for(lambda: "started" in r.stderr() and not refused(ports[0]), IO_TIMEOUT,
+                       what="the programs to start")
+    kids = children(r.p.pid)
+    t0 = time.monotonic()
+    r.p.send_signal(signal.SIGTERM)
+    assert r.p.stdout.read() == b""            # no ready line, ever
+    assert r.p.wait(30) == 0
+    assert time.monotonic() - t0 < 15
+    stamptest.wait_for(lambda: not any(alive(k) for k in kids), IO_TIMEOUT,
+                       what="every child gone")
 
 
 def test_run_rejects_a_bad_address():
