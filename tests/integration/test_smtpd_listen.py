@@ -75,3 +75,23 @@ def test_listener_stops_on_sigterm():
     s = Smtpd(listen=True)
     s.proc.terminate()
     assert s.proc.wait(30) == 0, s.logtext()
+
+
+def test_listener_sighup_and_fresh_controls():
+    import signal
+    s = Smtpd(listen=True, tls=True)
+    s.home.control("databytes", "12345")      # read by every session: no signal needed
+    c = smtplib.SMTP("127.0.0.1", s.port, timeout=20)
+    stamptest.add_cleanup(c.close)
+    c.ehlo("client.example")
+    assert c.esmtp_features["size"] == "12345", c.esmtp_features
+    c.quit()
+    s.proc.send_signal(signal.SIGHUP)          # the certificate is loaded again
+    for _ in range(3):
+        c = smtplib.SMTP("127.0.0.1", s.port, timeout=20)
+        stamptest.add_cleanup(c.close)
+        c.starttls()
+        c.ehlo("client.example")
+        c.login("alice", "secret")
+        c.quit()
+    assert s.proc.poll() is None, s.logtext()
