@@ -67,6 +67,7 @@ const struct ctl_def ctl_table[] = {
 
 	/* ---- stamp-smtpd (add its settings here) ---- */
 	LIST("policy", "", NULL, "Postfix policy services: inet:HOST:PORT, unix:/path, exec:/path"),
+	NUM("timeoutpolicy", "10", 1, 3600, "seconds a policy service may take to connect and answer"),
 
 	/* ---- the pre-forking listener of stamp-smtpd and stamp-popd ---- */
 	NUM("concurrencyincoming", "100", 1, 10000, "sessions at once, per listening program"),

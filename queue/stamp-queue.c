@@ -5,9 +5,11 @@
  * Installed set-user-ID stampq: then the environment cannot move the home.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -42,19 +44,52 @@ read_controls(struct inject_opts *o)
 	o->timeout_ms = (int)(timeout * 1000);
 }
 
+/*
+ * STAMP_QUEUE_IDFD=N: the caller (stamp-smtpd) wants the queue ID, "ID\n",
+ * on fd N, to tell its client. A qmail-queue filter in between passes the
+ * variable and the fd on without knowing; without it, nothing is written.
+ * Only a descriptor open at start is used: never one of our own files.
+ */
+static int
+id_fd(void)
+{
+	const char	*v = getenv("STAMP_QUEUE_IDFD"), *err = NULL;
+	int		 fd;
+
+	if (v == NULL)
+		return -1;
+	fd = (int)strtonum(v, 3, 255, &err);
+	if (err != NULL || fd == 6 || fcntl(fd, F_GETFD) == -1)
+		return -1;
+	return fd;
+}
+
+static void
+tell_id(int fd, const char *id)
+{
+	char	 line[QID_LEN + 2];
+
+	if (fd == -1)
+		return;
+	snprintf(line, sizeof line, "%s\n", id);
+	if (write(fd, line, strlen(line)) == -1)
+		log_warn("id=%s action=tell-id fd=%d", id, fd);
+}
+
 int
 main(int argc, char **argv)
 {
 	struct inject_opts o = { .msgfd = 0, .envfd = 1 };
 	struct inject_result res;
 	char q[LOG_QUOTE_MAX];
-	int code;
+	int code, idfd;
 
 	(void)argv;
 	log_init("stamp-queue");
 	if (argc > 1)
 		fatalx(QX_BUG, "reason=\"stamp-queue takes no arguments\"");
 	signal(SIGPIPE, SIG_IGN);
+	idfd = id_fd();
 	umask(027);
 	alarm(INJECT_LIFETIME);
 	if (home_init(NULL) == -1)
@@ -73,5 +108,6 @@ main(int argc, char **argv)
 		fatalx(code, "reason=%s exit=%d%s%s",
 		    log_quotes(q, sizeof q, res.reason ? res.reason : qexit_text(code)),
 		    code, res.id[0] ? " id=" : "", res.id);
+	tell_id(idfd, res.id);
 	return 0;
 }

@@ -1,0 +1,144 @@
+/* queue.c: run the queue program on a spooled message (see queue.h). */
+#include "queue.h"
+
+#include <sys/mman.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "child.h"
+#include "home.h"
+#include "log.h"
+#include "qexit.h"
+#include "runqueue.h"
+#include "str.h"
+#include "uniq.h"
+
+/* F sender NUL, T rcpt NUL ..., NUL */
+static int
+envelope(struct str *e, const char *sender, char *const *rcpts, size_t n)
+{
+	if (str_appendc(e, 'F') == -1 || str_append(e, sender, strlen(sender) + 1) == -1)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (str_appendc(e, 'T') == -1 ||
+		    str_append(e, rcpts[i], strlen(rcpts[i]) + 1) == -1)
+			return -1;
+	return str_appendc(e, '\0');
+}
+
+/* In the child: the fds in place, then the program. */
+static noreturn void
+exec_queue(const char *prog, int msgfd, int envfd, int errfd, int idfd)
+{
+	/* Move them above 7 first, so no dup2 below clobbers another. */
+	int m = fcntl(msgfd, F_DUPFD_CLOEXEC, 10), e = fcntl(envfd, F_DUPFD_CLOEXEC, 10);
+	int r = fcntl(errfd, F_DUPFD_CLOEXEC, 10), d = fcntl(idfd, F_DUPFD_CLOEXEC, 10);
+
+	if (m == -1 || e == -1 || r == -1 || d == -1 || dup2(m, 0) == -1 ||
+	    dup2(e, 1) == -1 || dup2(r, 6) == -1 || dup2(d, 7) == -1)
+		_exit(QX_BUG);
+	if (setenv("STAMP_QUEUE_IDFD", "7", 1) == -1)
+		_exit(QX_NOMEM);
+	execl(prog, prog, (char *)NULL);
+	_exit(QX_BUG);
+}
+
+/* Read back up to outsz - 1 bytes of a memory file the child wrote. */
+static size_t
+read_back(int fd, char *out, size_t outsz)
+{
+	ssize_t	 n = pread(fd, out, outsz - 1, 0);
+
+	if (n < 0)
+		n = 0;
+	out[n] = '\0';
+	return (size_t)n;
+}
+
+enum queue_result
+queue_verdict(int code, const char *fd6, size_t fd6len, char *text, size_t textsz)
+{
+	if (code == QX_OK)
+		return QR_OK;
+	if (code == QX_CUSTOM && fd6len > 1 && (fd6[0] == 'D' || fd6[0] == 'Z')) {
+		size_t n = strnlen(fd6 + 1, fd6len - 1);
+
+		snprintf(text, textsz, "%.*s", (int)n, fd6 + 1);
+		return fd6[0] == 'D' ? QR_PERM : QR_TEMP;
+	}
+	if (code == QX_CUSTOM) {
+		snprintf(text, textsz, "queue failure");
+		return QR_TEMP;
+	}
+	if (code >= 256 || code < 0) {
+		snprintf(text, textsz, "queue program crashed");
+		return QR_TEMP;
+	}
+	snprintf(text, textsz, "%s", qexit_text(code));
+	return qexit_permanent(code) ? QR_PERM : QR_TEMP;
+}
+
+/* A queue ID as stamp-queue writes it: hex digits and a line end. */
+static void
+take_id(int fd, char *qid, size_t qidsz)
+{
+	char	 buf[64];
+	size_t	 n = read_back(fd, buf, sizeof buf);
+
+	qid[0] = '\0';
+	if (n > 0 && buf[n - 1] == '\n')
+		buf[--n] = '\0';
+	if (qid_valid(buf))
+		strlcpy(qid, buf, qidsz);
+}
+
+enum queue_result
+queue_message(void *ctx, int msgfd, const char *sender, char *const *rcpts,
+    size_t nrcpt, char *qid, size_t qidsz, char *text, size_t textsz)
+{
+	struct str		 env = STR_INIT;
+	char			 prog[PATH_MAX], why[256];
+	int			 envfd = -1, errfd = -1, idfd = -1, code;
+	enum queue_result	 r = QR_TEMP;
+	size_t			 n;
+	pid_t			 pid;
+
+	(void)ctx;
+	qid[0] = text[0] = '\0';
+	if (envelope(&env, sender, rcpts, nrcpt) == -1 ||
+	    child_program(prog, sizeof prog, "STAMPQUEUE", "stamp-queue") == -1 ||
+	    (envfd = memfd_with("stamp-smtpd-env", env.s, env.len)) == -1 ||
+	    (errfd = memfd_create("stamp-smtpd-fd6", MFD_CLOEXEC)) == -1 ||
+	    (idfd = memfd_create("stamp-smtpd-id", MFD_CLOEXEC)) == -1 ||
+	    (pid = fork()) == -1) {
+		log_warn("event=queue reason=\"cannot start the queue program\"");
+		snprintf(text, textsz, "cannot start the queue program");
+		goto out;
+	}
+	if (pid == 0)
+		exec_queue(prog, msgfd, envfd, errfd, idfd);
+	if ((code = child_wait(pid, QUEUE_WAIT_MS)) == -1) {
+		log_warn("event=queue reason=\"queue program did not finish\"");
+		snprintf(text, textsz, "queue program did not finish");
+		goto out;
+	}
+	n = read_back(errfd, why, sizeof why);
+	if ((r = queue_verdict(code, why, n, text, textsz)) == QR_OK)
+		take_id(idfd, qid, qidsz);
+out:
+	str_free(&env);
+	close(msgfd);
+	if (envfd != -1)
+		close(envfd);
+	if (errfd != -1)
+		close(errfd);
+	if (idfd != -1)
+		close(idfd);
+	return r;
+}
