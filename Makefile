@@ -5,7 +5,7 @@
 #   DIR/stamp-*.c         -> the program $(O)/bin/stamp-* (DIR is one of PROGDIRS)
 #   DIR/other.c           -> $(O)/DIR/lib.a, linked into that folder's programs
 #   tests/unit/check_*.c  -> $(O)/tests/check_* (check suites, linked with every lib)
-#   tests/fuzz/fuzz_*.c   -> built by `make fuzz` only
+#   tests/fuzz/fuzz_*.c   -> $(O)/tests/fuzz/fuzz_* (replay a corpus; libFuzzer with `make fuzz`)
 #
 # O is the build folder; SAN=1 builds with AddressSanitizer and UBSan.
 
@@ -23,7 +23,9 @@ PKGS        = libbsd-overlay libtls
 
 WARN     = -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Werror
 HARDEN   = -fstack-protector-strong -fPIE
-ifeq ($(SAN),1)
+ifeq ($(FUZZ),1)
+OPT      = -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+else ifeq ($(SAN),1)
 OPT      = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 else
 OPT      = -O2 -g
@@ -35,7 +37,7 @@ CHECK_LIBS := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 
 CPPFLAGS += -I. -Icommon -I$(O)/gen -D_GNU_SOURCE
 CFLAGS   += -std=gnu11 $(OPT) $(WARN) $(HARDEN) $(PKG_CFLAGS) -MMD -MP
-LDFLAGS  += -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(if $(filter 1,$(SAN)),-fsanitize=address$(,)undefined)
+LDFLAGS  += -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(if $(filter 1,$(SAN) $(FUZZ)),-fsanitize=address$(,)undefined)
 LDLIBS   += $(PKG_LIBS) -lresolv -lcrypt
 , := ,
 
@@ -54,8 +56,10 @@ DIR_LIBS   = $(foreach d,$(PROGDIRS),$(call lib_of,$(d)))
 UNIT_SRC   = $(wildcard tests/unit/check_*.c)
 UNIT_TESTS = $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRC))
 TEST_HELPERS = $(patsubst tests/helpers/%.c,$(O)/tests/bin/%,$(wildcard tests/helpers/*.c))
+FUZZ_SRC   = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS  = $(patsubst tests/fuzz/%.c,$(O)/tests/fuzz/%,$(FUZZ_SRC))
 
-.PHONY: all deps check unit integration install uninstall run clean fuzz FORCE
+.PHONY: all deps check unit integration install uninstall run clean fuzz fuzz-bins unit-bins test-bins FORCE
 .DEFAULT_GOAL := all
 
 all: $(PROGRAMS)
@@ -96,8 +100,16 @@ $(O)/tests/check_%: $(O)/tests/unit/check_%.o $(DIR_LIBS) $(COMMON_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -Wl,--start-group $(DIR_LIBS) $(COMMON_LIB) -Wl,--end-group $(LDLIBS) $(CHECK_LIBS)
 
+# Fuzz harnesses: with libFuzzer under FUZZ=1 (make fuzz), else with
+# tests/fuzz/driver.c, which replays a corpus (make check does).
+FUZZ_MAIN = $(if $(filter 1,$(FUZZ)),-fsanitize=fuzzer,$(O)/tests/fuzz/driver.o)
+$(O)/tests/fuzz/fuzz_%: $(O)/tests/fuzz/fuzz_%.o $(if $(filter 1,$(FUZZ)),,$(O)/tests/fuzz/driver.o) $(DIR_LIBS) $(COMMON_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(FUZZ_MAIN) -Wl,--start-group $(DIR_LIBS) $(COMMON_LIB) -Wl,--end-group $(LDLIBS)
+
 unit-bins: $(UNIT_TESTS)
-test-bins: $(PROGRAMS) $(UNIT_TESTS) $(TEST_HELPERS)
+test-bins: $(PROGRAMS) $(UNIT_TESTS) $(TEST_HELPERS) $(FUZZ_BINS)
+fuzz-bins: $(FUZZ_BINS)
 
 # ---- set-up --------------------------------------------------------------
 deps:
@@ -110,6 +122,14 @@ check: deps
 	@$(MAKE) --no-print-directory O=build test-bins
 	@$(MAKE) --no-print-directory O=build-san SAN=1 test-bins
 	@sh tests/check.sh build build-san
+
+# `make fuzz`: each harness under libFuzzer for FUZZ_SECONDS, from its corpus.
+FUZZ_SECONDS ?= 60
+fuzz:
+	@command -v clang >/dev/null 2>&1 || { echo "fuzz: needs clang and libFuzzer:" \
+	  "apt-get install clang libclang-rt-14-dev" >&2; exit 1; }
+	@$(MAKE) --no-print-directory O=build-fuzz CC=clang FUZZ=1 fuzz-bins
+	@sh tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
 
 unit: $(UNIT_TESTS)
 	@sh tests/check.sh --unit-only $(O)

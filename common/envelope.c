@@ -50,6 +50,11 @@ envelope_encode(const struct envelope *env, struct str *out)
 	size_t start = out->len;
 	char crc[9];
 
+	/* Never write what envelope_decode would refuse. */
+	if (env->time < 0 || env->nrcpt == 0 || env->nrcpt > ENV_RCPT_MAX) {
+		errno = EINVAL;
+		return -1;
+	}
 	if (record_put(out, 'V', "1", 1) == -1 ||
 	    record_put(out, 'I', env->id, strlen(env->id)) == -1 ||
 	    put_number(out, 'T', (unsigned long long)env->time) == -1 ||
@@ -116,7 +121,8 @@ parse_head(const char *buf, size_t len, size_t *pos, struct envelope *env)
 	env->id[QID_LEN] = '\0';
 	if (!qid_valid(env->id))
 		return -1;
-	if (record_next(buf, len, pos, &r) != 1 || r.type != 'T' || !number_ok(&r, &v))
+	if (record_next(buf, len, pos, &r) != 1 || r.type != 'T' || !number_ok(&r, &v) ||
+	    v > INT64_MAX)
 		return -1;
 	env->time = (time_t)v;
 	if (record_next(buf, len, pos, &r) != 1 || r.type != 'U' || !number_ok(&r, &v) ||

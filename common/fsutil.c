@@ -128,7 +128,8 @@ read_file_max(const char *path, size_t max, char **out, size_t *outlen)
 	size_t len = 0;
 	int fd, saved;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+	/* O_NONBLOCK: opening a fifo must not wait for a writer; it is refused below. */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1)
 		return -1;
 	if (fstat(fd, &st) == -1)
 		goto fail;

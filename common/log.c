@@ -25,7 +25,7 @@ log_progname(void)
 }
 
 /* Format the whole line in memory and emit it with one write(2). */
-static void
+static void __attribute__((format(printf, 3, 0)))
 log_emit(const char *level, const char *err, const char *fmt, va_list ap)
 {
 	char line[LOG_LINE_MAX];

@@ -24,7 +24,7 @@ struct tls_config;
 struct tlsio {
 	struct tls	*ctx;       /* the connection's context */
 	int		 rfd, wfd;
-	int		 verified;  /* client: the peer's certificate and name verified */
+	int		 verified;  /* client: the peer's certificate and name were verified */
 	char		 err[256];  /* the last error, for a log line */
 };
 
@@ -36,20 +36,25 @@ struct tlsio {
  */
 struct tls *tlsio_server_new(const char *certfile, const char *keyfile, char *err, size_t errsz);
 
+void tlsio_server_free(struct tls *server);
+
 /* Are both control/tlscert and control/tlskey set and readable? Their paths go to cert and key. */
 int tlsio_server_configured(char *cert, size_t certsz, char *key, size_t keysz);
 
 /*
  * Handshake as the server on rfd/wfd. 0, or -1 with t->err set (the caller
- * ends the session: after a failed handshake the stream is unusable).
+ * ends the session: after a failed handshake the stream is unusable). A
+ * failed handshake (here and in tlsio_connect) frees what it made.
  */
 int tlsio_accept(struct tlsio *t, struct tls *server, int rfd, int wfd, int timeout_ms);
 
 /*
  * Handshake as a client. servername is the name to verify (and to send as
- * SNI); verify 0 accepts any certificate (opportunistic TLS), and
- * t->verified still says whether it would have verified. cafile NULL: the
- * system's CA bundle.
+ * SNI); verify 0 accepts any certificate and any protocol version
+ * (opportunistic TLS: better than plaintext), and t->verified is then 0:
+ * libtls cannot say whether an unchecked certificate would have verified.
+ * With verify 1 the certificate chain and the name are checked, and
+ * t->verified is 1 after a handshake. cafile NULL: the system's CA bundle.
  */
 int tlsio_connect(struct tlsio *t, int rfd, int wfd, const char *servername,
     int verify, const char *cafile, int timeout_ms);

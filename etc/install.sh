@@ -41,7 +41,9 @@ if [ "$uninstall" = 1 ]; then
 		f="$destdir$mandir/man${m##*.}/$(basename "$m")"
 		[ -e "$f" ] && rm -f "$f" && say "removed $f"
 	done
-	say "programs and man pages removed; $home, its queue and the users are kept"
+	share="$destdir$(dirname "$mandir")/stamp"
+	[ -d "$share" ] && rm -rf "$share" && say "removed $share"
+	say "programs, man pages and service files removed; $home, its queue and the users are kept"
 	exit 0
 fi
 
@@ -80,6 +82,22 @@ install_man() {
 	say "man pages in $destdir$mandir"
 }
 
+# The service files of etc/services, with this install's paths filled in,
+# under PREFIX/share/stamp/services: examples to copy, never enabled here.
+install_services() {
+	share="$destdir$(dirname "$mandir")/stamp/services"
+	(cd "$top/etc/services" && find . -type f) | while read -r f; do
+		mkdir -p "$(dirname "$share/$f")"
+		sed -e "s|@SBINDIR@|$sbindir|g" -e "s|@STAMP_HOME@|$home|g" \
+			"$top/etc/services/$f" > "$share/$f.tmp"
+		mode=0644
+		[ -x "$top/etc/services/$f" ] && mode=0755
+		chmod "$mode" "$share/$f.tmp"
+		mv "$share/$f.tmp" "$share/$f"
+	done
+	say "service files (daemontools/runit, inetd, xinetd, systemd) in $share"
+}
+
 [ "$asroot" = 1 ] && make_users
 if [ "$usersonly" = 1 ]; then
 	[ "$asroot" = 1 ] || { echo "install.sh: --users-only needs root" >&2; exit 1; }
@@ -87,6 +105,7 @@ if [ "$usersonly" = 1 ]; then
 fi
 install_programs
 install_man
+install_services
 mkdir -p "$(dirname "$destdir$home")"
 if [ "$asroot" = 1 ]; then
 	"$bindir/stamp-setup" --home "$destdir$home" --owners

@@ -137,7 +137,10 @@ copy_message(const struct inject_opts *o, struct job *j, struct inject_result *r
 		if (write_full(j->messfd, out, m) == -1)
 			return fail(res, "cannot write the message", errno_code(errno, QX_MESS));
 	}
+	/* A held bare CR at the very end counts against databytes too. */
 	m = crlf_finish(&st, out);
+	if (o->databytes != 0 && total + m > o->databytes)
+		return fail(res, "message larger than databytes", QX_SIZE);
 	if (write_full(j->messfd, out, m) == -1 || fsync(j->messfd) == -1)
 		return fail(res, "cannot write the message", errno_code(errno, QX_WRITE));
 	return QX_OK;

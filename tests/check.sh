@@ -115,6 +115,27 @@ run_unit() {
 		fi
 	done
 	[ $n -gt 0 ] || echo "== $label: no unit tests in $build/tests"
+	run_corpora "$build" "$label"
+}
+
+# Each fuzz harness, built with the replay driver, over its corpus.
+run_corpora() {
+	for h in "$1"/tests/fuzz/fuzz_*; do
+		case "$h" in *.o|*.d) continue ;; esac
+		[ -x "$h" ] || continue
+		fname=$(basename "$h")
+		name="$2/$fname"
+		echo "== $name"
+		timeout -k 10 "$UNIT_TIMEOUT" "$h" "tests/fuzz/corpus/${fname#fuzz_}"
+		rc=$?
+		if take_reports; then
+			fail "$name" "sanitizer report"
+		elif [ $rc -ne 0 ]; then
+			fail "$name" "exit $rc"
+		else
+			pass "$name"
+		fi
+	done
 }
 
 run_integration() {

@@ -98,3 +98,32 @@ def test_uninstall_keeps_home():
     assert r.code == 0, r
     assert not [p for p in os.listdir(os.path.join(d, "usr/sbin")) if p.startswith("stamp-")]
     assert os.path.isdir(os.path.join(d, "var/stamp/queue/todo"))
+
+
+def test_service_files_have_this_install_paths():
+    d = tmpdest()
+    assert install(d, "--as-invoker").code == 0
+    share = os.path.join(d, "usr/share/stamp/services")
+    src = os.path.join(TOP, "etc", "services")
+    want = sorted(os.path.relpath(os.path.join(p, f), src)
+                  for p, _, fs in os.walk(src) for f in fs)
+    got = sorted(os.path.relpath(os.path.join(p, f), share)
+                 for p, _, fs in os.walk(share) for f in fs)
+    assert got == want and "systemd/stamp-smtpd.service" in got, got
+    for rel in got:
+        text = open(os.path.join(share, rel)).read()
+        assert "@" not in text.replace("$@", ""), rel      # every placeholder filled
+        if "stamp-" in text and "ExecStart" in text:
+            assert "ExecStart=/usr/sbin/stamp-" in text and "--home /var/stamp" in text, rel
+        if rel.endswith("/run"):
+            assert os.access(os.path.join(share, rel), os.X_OK), rel
+            r = stamptest.run(["sh", "-n", os.path.join(share, rel)])
+            assert r.code == 0, (rel, r)
+    inetd = open(os.path.join(share, "inetd.conf")).read()
+    assert "/usr/sbin/stamp-smtpd stamp-smtpd --home /var/stamp" in inetd
+    # Uninstall takes them away with the programs.
+    r = stamptest.run(["sh", os.path.join(TOP, "etc", "install.sh"), "--uninstall",
+                       "--destdir", d, "--sbindir", "/usr/sbin", "--mandir", "/usr/share/man",
+                       "--home", "/var/stamp"])
+    assert r.code == 0, r
+    assert not os.path.exists(os.path.join(d, "usr/share/stamp"))

@@ -121,6 +121,28 @@ START_TEST(round_trip)
 }
 END_TEST
 
+/* The writer refuses what the reader would refuse. */
+START_TEST(encode_refuses_invalid)
+{
+	struct envelope	 e;
+	struct str	 s = STR_INIT;
+
+	sample(&e);
+	e.time = -1;
+	ck_assert_int_eq(envelope_encode(&e, &s), -1);
+	ck_assert_uint_eq(s.len, 0);
+	envelope_free(&e);
+	sample(&e);
+	for (size_t i = 0; i < e.nrcpt; i++)
+		free(e.rcpt[i]);
+	e.nrcpt = 0;
+	ck_assert_int_eq(envelope_encode(&e, &s), -1);
+	ck_assert_uint_eq(s.len, 0);
+	envelope_free(&e);
+	str_free(&s);
+}
+END_TEST
+
 START_TEST(most_recipients_round_trip)
 {
 	struct envelope	 e, back;
@@ -262,6 +284,8 @@ static const struct {
 	{ { "V1", "I" ID, "T-1", "U0", "F", "Ra@b" }, 6, 1, ENV_EFORMAT },
 	{ { "V1", "I" ID, "T1x", "U0", "F", "Ra@b" }, 6, 1, ENV_EFORMAT },
 	{ { "V1", "I" ID, "T99999999999999999999", "U0", "F", "Ra@b" }, 6, 1, ENV_EFORMAT },
+	{ { "V1", "I" ID, "T9223372036854775808", "U0", "F", "Ra@b" }, 6, 1, ENV_EFORMAT }, /* INT64_MAX + 1 */
+	{ { "V1", "I" ID, "T9223372036854775807", "U0", "F", "Ra@b" }, 6, 1, ENV_OK },
 	{ { "V1", "I" ID, "T1", "U4294967296", "F", "Ra@b" }, 6, 1, ENV_EFORMAT },
 	{ { "V1", "I" ID, "T1", "U4294967295", "F", "Ra@b" }, 6, 1, ENV_OK },
 	{ { "V1", "I" ID, "T1", "U", "F", "Ra@b" }, 6, 1, ENV_EFORMAT },
@@ -405,6 +429,7 @@ main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, exact_bytes);
 	tcase_add_test(tc, round_trip);
+	tcase_add_test(tc, encode_refuses_invalid);
 	tcase_add_test(tc, most_recipients_round_trip);
 	tcase_add_test(tc, every_cut_fails);
 	tcase_add_test(tc, every_byte_damage_is_caught);

@@ -150,6 +150,13 @@ START_TEST(read_max_bounds)
 	errno = 0;
 	ck_assert_int_eq(read_file_max(dir, 1 << 20, &buf, &len), -1);
 	ck_assert_int_ne(errno, 0);
+	/* A fifo with no writer: refused at once, not waited on. */
+	path(p, sizeof p, "fifo");
+	ck_assert_int_eq(mkfifo(p, 0600), 0);
+	alarm(5);
+	ck_assert_int_eq(read_file_max(p, 100, &buf, &len), -1);
+	alarm(0);
+	ck_assert_int_eq(errno, EINVAL);
 }
 END_TEST
 

@@ -370,6 +370,20 @@ START_TEST(databytes_limit)
 }
 END_TEST
 
+/* A bare CR held back at the very end is a stored octet too: it counts. */
+START_TEST(databytes_counts_a_final_cr)
+{
+	struct inject_result	 res;
+	static const char	 msg[] = "Subject: x\n\nabc\r";
+	size_t			 stored = sizeof msg - 1;
+
+	ck_assert_int_eq(run(msg, stored, ENV, sizeof ENV - 1, stored - 1, &res), QX_SIZE);
+	assert_nothing_left();
+	ck_assert_int_eq(run(msg, stored, ENV, sizeof ENV - 1, stored, &res), QX_OK);
+	ck_assert_int_eq(count_state(Q_TODO), 1);
+}
+END_TEST
+
 /* A big message, far past the limit: refused, and nothing of it stays on disk. */
 START_TEST(databytes_big_message)
 {
@@ -473,6 +487,7 @@ main(void)
 	tcase_add_loop_test(tq, bad_envelope_leaves_nothing, 0, sizeof bad / sizeof bad[0]);
 	tcase_add_test(tq, too_many_recipients);
 	tcase_add_test(tq, databytes_limit);
+	tcase_add_test(tq, databytes_counts_a_final_cr);
 	tcase_add_test(tq, databytes_big_message);
 	tcase_add_test(tq, timeouts);
 	tcase_add_test(tq, message_read_error);
