@@ -229,6 +229,8 @@ out:
 }
 
 /* P: serve A's requests until it ends; a success ends the session. */
+static int handed_off;
+
 static int
 serve_requests(int sock, int rfd, int wfd)
 {
@@ -254,7 +256,9 @@ serve_requests(int sock, int rfd, int wfd)
 		if (v == 'K') {
 			/* Only T may hold the client now, so that its end is the connection's end. */
 			close(rfd);
-			close(wfd);
+			if (wfd != rfd)
+				close(wfd);
+			handed_off = 1;
 			while (waitpid(t, &st, 0) == -1 && errno == EINTR)
 				;
 			return 0;
@@ -270,6 +274,7 @@ popd_session(int rfd, int wfd)
 	int		 sp[2], any, rc, st;
 	pid_t		 pid;
 
+	handed_off = 0;
 	peer_get(&peer);
 	memset(&unpriv, 0, sizeof unpriv);
 	if (geteuid() == 0) {
@@ -293,6 +298,11 @@ popd_session(int rfd, int wfd)
 	close(sp[1]);
 	rc = serve_requests(sp[0], rfd, wfd);
 	close(sp[0]);
+	if (rc != 0 || !handed_off) {
+		close(rfd);
+		if (wfd != rfd)
+			close(wfd);
+	}
 	while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
 		;
 	return rc;

@@ -19,7 +19,7 @@
 
 #define SESSION_LEFTOVER_MAX 4096   /* the size of A's input buffer */
 
-/* Serve one client on rfd/wfd; returns the exit code. */
+/* Serve one client on rfd/wfd (closed when it returns); returns the exit code. */
 int popd_session(int rfd, int wfd);
 /* stamp-popd --transaction: the part after a successful login. */
 int popd_transaction(void);
