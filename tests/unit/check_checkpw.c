@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "auth/checkpw.h"
+#include "auth/useredit.h"
 #include "fsutil.h"
 #include "home.h"
 #include "md5.h"
@@ -271,6 +272,42 @@ START_TEST(decisions)
 }
 END_TEST
 
+START_TEST(edits)
+{
+	const char	*text = "# users\nalice:h1:\nbob:h2:b/Maildir/:sec\nnot a user line\n";
+	struct str	 out = STR_INIT, box = STR_INIT;
+
+	ck_assert_int_eq(ue_add(text, "carol", "h3", &out), UE_OK);
+	ck_assert_str_eq(out.s, "# users\nalice:h1:\nbob:h2:b/Maildir/:sec\nnot a user line\ncarol:h3:\n");
+	ck_assert_int_eq(ue_add(text, "alice", "h9", &out), UE_EXISTS);
+	ck_assert_int_eq(ue_add("x:y:", "z", "h", &out), UE_OK);	/* a last line without LF */
+	ck_assert_str_eq(out.s, "x:y:\nz:h:\n");
+	ck_assert_int_eq(ue_add("", "z", "h", &out), UE_OK);
+	ck_assert_str_eq(out.s, "z:h:\n");
+	ck_assert_int_eq(ue_passwd(text, "bob", "h9", &out), UE_OK);
+	ck_assert_str_eq(out.s, "# users\nalice:h1:\nbob:h9:b/Maildir/:sec\nnot a user line\n");
+	ck_assert_int_eq(ue_passwd(text, "nobody", "h9", &out), UE_NOUSER);
+	ck_assert_int_eq(ue_secret(text, "alice", "s1", &out), UE_OK);
+	ck_assert_str_eq(out.s, "# users\nalice:h1::s1\nbob:h2:b/Maildir/:sec\nnot a user line\n");
+	ck_assert_int_eq(ue_secret(text, "bob", "", &out), UE_OK);
+	ck_assert_str_eq(out.s, "# users\nalice:h1:\nbob:h2:b/Maildir/\nnot a user line\n");
+	ck_assert_int_eq(ue_del(text, "bob", &out, &box), UE_OK);
+	ck_assert_str_eq(out.s, "# users\nalice:h1:\nnot a user line\n");
+	ck_assert_str_eq(box.s, "b/Maildir/");
+	ck_assert_int_eq(ue_del(text, "carol", &out, &box), UE_NOUSER);
+	ck_assert(ue_password_ok("a b:c#d"));
+	ck_assert(!ue_password_ok(""));
+	ck_assert(!ue_password_ok("a\rb"));
+	ck_assert(ue_secret_ok("tanstaaf"));
+	ck_assert(ue_secret_ok(""));
+	ck_assert(!ue_secret_ok("a:b"));
+	ck_assert(!ue_secret_ok("a#b"));
+	ck_assert(!ue_secret_ok("a b"));
+	str_free(&out);
+	str_free(&box);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -288,6 +325,7 @@ suite(void)
 	tcase_add_test(tc, hashes);
 	tcase_add_test(tc, apop);
 	tcase_add_test(tc, decisions);
+	tcase_add_test(tc, edits);
 	suite_add_tcase(s, tc);
 	return s;
 }
