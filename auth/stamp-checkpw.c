@@ -115,7 +115,11 @@ main(int argc, char **argv)
 		return r;
 	if (become(&id) == -1 || export(&id) == -1)
 		return CPW_TEMP;
-	if (chdir(id.home) == -1) {
+	/*
+	 * Not root, nothing was switched: the caller (SMTP AUTH as stampd) may
+	 * not enter the user's folder and needs not, so a failure is no error.
+	 */
+	if (chdir(id.home) == -1 && geteuid() == 0) {
 		log_warn("user=%s action=chdir home=%s", id.user, id.home);
 		return CPW_TEMP;
 	}
