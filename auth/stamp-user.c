@@ -270,7 +270,7 @@ cmd_edit(const char *cmd, const char *name)
 {
 	char		 pass[PASS_MAX], hash[USERS_HASH_MAX + 1], maildir[PATH_MAX];
 	struct str	 out = STR_INIT, box = STR_INIT;
-	struct locked	 l;
+	struct locked	 l = { .lockfd = -1, .text = NULL };
 	enum ue_result	 r;
 	int		 rc = 111;
 
@@ -325,6 +325,9 @@ cmd_edit(const char *cmd, const char *name)
 	log_info("action=%s user=%s", cmd, name);
 done:
 	explicit_bzero(pass, sizeof pass);
+	if (l.text != NULL)
+		explicit_bzero(l.text, strlen(l.text));
+	free(l.text);
 	str_free_secret(&out);
 	str_free(&box);
 	return rc;

@@ -18,6 +18,7 @@ struct auth {
 	const struct pop3_auth_hooks	*hooks;
 	char				 user[POP3_LINE_MAX + 1];   /* after USER, "" none */
 	int				 failures;
+	int				 plaintext_ok, stls;      /* change at STLS */
 };
 
 static const char NOPLAIN[] =
@@ -121,7 +122,7 @@ do_auth(struct auth *a, const struct pop3_cmd *c)
 		wbuf_puts(a->out, "-ERR unrecognized authentication type\r\n");
 		return 0;
 	}
-	if (!a->conf->plaintext_ok) {
+	if (!a->plaintext_ok) {
 		wbuf_puts(a->out, NOPLAIN);
 		return 0;
 	}
@@ -153,6 +154,29 @@ do_auth(struct auth *a, const struct pop3_cmd *c)
 	return r;
 }
 
+/* RFC 2595: after the handshake, nothing said before it counts. */
+static int
+do_stls(struct auth *a, const struct pop3_cmd *c)
+{
+	if (!a->stls) {
+		wbuf_puts(a->out, "-ERR STLS not available\r\n");
+		return 0;
+	}
+	if (c->nargs != 0) {
+		wbuf_puts(a->out, "-ERR syntax error\r\n");
+		return 0;
+	}
+	wbuf_puts(a->out, "+OK Begin TLS negotiation\r\n");
+	if (wbuf_flush(a->out) == -1 || a->hooks->starttls(a->hooks->ctx) == -1)
+		return -1;
+	rbuf_discard(a->in);
+	a->user[0] = '\0';
+	a->stls = 0;
+	a->plaintext_ok = 1;
+	log_info("event=starttls ip=%s", a->conf->ip);
+	return 0;
+}
+
 static int
 is_login_command(enum pop3_verb v)
 {
@@ -163,9 +187,11 @@ enum pop3_auth_end
 pop3_authorization(struct rbuf *in, struct wbuf *out, const struct pop3_auth_conf *conf,
     const struct pop3_auth_hooks *hooks)
 {
-	struct auth	 a = { .in = in, .out = out, .conf = conf, .hooks = hooks };
+	struct auth	 a = { .in = in, .out = out, .conf = conf, .hooks = hooks,
+			       .plaintext_ok = conf->plaintext_ok,
+			       .stls = conf->stls && hooks->starttls != NULL };
 	struct pop3_cmd	 c;
-	struct capa	 k = { 1, conf->plaintext_ok, conf->stls };
+	struct capa	 k;
 	int		 r;
 
 	wbuf_printf(out, "+OK stamp POP3 server ready%s%s\r\n", *conf->timestamp ? " " : "",
@@ -179,9 +205,10 @@ pop3_authorization(struct rbuf *in, struct wbuf *out, const struct pop3_auth_con
 			return PA_TOOMANY;
 		}
 		r = 0;
+		k = (struct capa){ 1, a.plaintext_ok, a.stls };
 		switch (c.verb) {
 		case P_USER:
-			if (!conf->plaintext_ok)
+			if (!a.plaintext_ok)
 				wbuf_puts(out, NOPLAIN);
 			else if (c.nargs != 1)
 				wbuf_puts(out, "-ERR usage: USER name\r\n");
@@ -191,7 +218,7 @@ pop3_authorization(struct rbuf *in, struct wbuf *out, const struct pop3_auth_con
 			}
 			break;
 		case P_PASS:
-			r = conf->plaintext_ok ? do_pass(&a, &c) : (wbuf_puts(out, NOPLAIN), 0);
+			r = a.plaintext_ok ? do_pass(&a, &c) : (wbuf_puts(out, NOPLAIN), 0);
 			break;
 		case P_APOP:
 			r = do_apop(&a, &c);
@@ -207,7 +234,7 @@ pop3_authorization(struct rbuf *in, struct wbuf *out, const struct pop3_auth_con
 			wbuf_flush(out);
 			return PA_QUIT;
 		case P_STLS:
-			wbuf_puts(out, "-ERR STLS not available\r\n");
+			r = do_stls(&a, &c);
 			break;
 		case P_UNKNOWN:
 			wbuf_puts(out, "-ERR unknown command\r\n");

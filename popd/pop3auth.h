@@ -26,12 +26,14 @@ struct pop3_auth_hooks {
 	enum pop3_verdict (*check)(void *ctx, const char *user, const char *pass,
 	    const char *timestamp, const char *leftover, size_t leftlen);
 	void	(*delay)(void *ctx, int seconds);   /* after a failed login */
+	/* After "+OK" to STLS is flushed: the handshake. 0 TLS is on, -1 the session is over. */
+	int	(*starttls)(void *ctx);
 	void	*ctx;
 };
 
 struct pop3_auth_conf {
 	int		 plaintext_ok;   /* USER/PASS and AUTH PLAIN allowed (TLS, loopback, setting) */
-	int		 stls;           /* STLS can be offered (not yet: no TLS module) */
+	int		 stls;           /* STLS can be offered (hooks->starttls is set) */
 	const char	*timestamp;      /* APOP's "<...>" in the greeting, or "" (no APOP) */
 	int		 faildelay;      /* seconds */
 	const char	*ip;             /* the client's address, for the log */

@@ -2,6 +2,7 @@
 #include "session.h"
 
 #include <sys/socket.h>
+#include <poll.h>
 #include <sys/wait.h>
 
 #include <arpa/inet.h>
@@ -25,6 +26,8 @@
 #include "peer.h"
 #include "pop3auth.h"
 #include "pop3trans.h"
+#include "relay.h"
+#include "tlsio.h"
 #include "users.h"
 
 #define CRED_MAX 512
@@ -82,6 +85,21 @@ child_check(void *vctx, const char *user, const char *pass, const char *ts,
 	return v == 'K' ? PV_OK : v == 'F' ? PV_FAIL : PV_TEMP;
 }
 
+#define STLS_REQUEST 0xffffffffU
+
+/* A: P does the handshake (it keeps the TLS session); wait until it is done. */
+static int
+child_starttls(void *vctx)
+{
+	struct child_ctx	*ctx = vctx;
+	uint32_t		 req = STLS_REQUEST;
+	char			 v;
+
+	if (write_full(ctx->sock, &req, sizeof req) == -1 || read_full(ctx->sock, &v, 1) != 1)
+		return -1;
+	return v == 'K' ? 0 : -1;
+}
+
 static void
 child_delay(void *ctx, int seconds)
 {
@@ -121,13 +139,13 @@ plaintext_allowed(const struct peer_ip *p)
 /* A: drop to stampd (when root), then AUTHORIZATION. Never returns. */
 static noreturn void
 run_child(int sock, int rfd, int wfd, const struct passwd *unpriv, int any_secret,
-    const struct peer_ip *peer)
+    const struct peer_ip *peer, int stls)
 {
 	char			 rmem[SESSION_LEFTOVER_MAX], wmem[4096], ts[256] = "";
 	struct rbuf		 in;
 	struct wbuf		 out;
 	struct child_ctx	 ctx = { sock };
-	struct pop3_auth_hooks	 hooks = { child_check, child_delay, &ctx };
+	struct pop3_auth_hooks	 hooks = { child_check, child_delay, child_starttls, &ctx };
 	struct pop3_auth_conf	 conf;
 	long long		 timeout = 600, delay = 2;
 
@@ -140,6 +158,7 @@ run_child(int sock, int rfd, int wfd, const struct passwd *unpriv, int any_secre
 		make_timestamp(ts, sizeof ts);
 	memset(&conf, 0, sizeof conf);
 	conf.plaintext_ok = plaintext_allowed(peer);
+	conf.stls = stls;
 	conf.timestamp = ts;
 	conf.faildelay = (int)delay;
 	conf.ip = peer->remote;
@@ -231,39 +250,119 @@ out:
 /* P: serve A's requests until it ends; a success ends the session. */
 static int handed_off;
 
+/* P: one request from A. 1 the session is T's now, 0 go on, -1 over. */
 static int
-serve_requests(int sock, int rfd, int wfd)
+one_request(int sock, int rfd, int wfd, struct relay *relay, pid_t *t)
 {
 	char		 cred[CRED_MAX], left[SESSION_LEFTOVER_MAX];
 	uint32_t	 cl, ll;
 	char		 v;
-	pid_t		 t = -1;
-	int		 st;
+	int		 r;
 
-	for (;;) {
-		if (read_full(sock, &cl, sizeof cl) != 1)
-			return 0;
-		if (cl > sizeof cred || read_full(sock, cred, cl) != 1 ||
-		    read_full(sock, &ll, sizeof ll) != 1 || ll > sizeof left ||
-		    (ll > 0 && read_full(sock, left, ll) != 1)) {
-			log_warnx("reason=\"malformed request from the AUTHORIZATION process\"");
-			return 111;
+	if ((r = read_full(sock, &cl, sizeof cl)) != 1)
+		return r == 0 ? -1 : -1;
+	if (cl == STLS_REQUEST) {
+		v = relay != NULL && !relay->tls_on && relay_starttls(relay) == 0 ? 'K' : 'E';
+		if (write_full(sock, &v, 1) == -1 || v != 'K')
+			return -1;
+		return 0;
+	}
+	if (cl > sizeof cred || read_full(sock, cred, cl) != 1 ||
+	    read_full(sock, &ll, sizeof ll) != 1 || ll > sizeof left ||
+	    (ll > 0 && read_full(sock, left, ll) != 1)) {
+		log_warnx("reason=\"malformed request from the AUTHORIZATION process\"");
+		return -1;
+	}
+	v = run_checkpw(cred, cl, left, ll, rfd, wfd, t);
+	explicit_bzero(cred, sizeof cred);
+	if (write_full(sock, &v, 1) == -1 && v != 'K')
+		return -1;
+	return v == 'K';
+}
+
+static void
+reap(pid_t pid)
+{
+	int	 st;
+
+	while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
+		;
+}
+
+/* P without TLS: A and T have the client's fds; serve A's requests until it ends. */
+static int
+serve_requests(int sock, int rfd, int wfd)
+{
+	pid_t	 t = -1;
+	int	 r;
+
+	while ((r = one_request(sock, rfd, wfd, NULL, &t)) == 0)
+		;
+	if (r == 1) {
+		/* Only T may hold the client now, so that its end is the connection's end. */
+		close(rfd);
+		if (wfd != rfd)
+			close(wfd);
+		handed_off = 1;
+		reap(t);
+	}
+	return 0;
+}
+
+/* P with TLS possible: relay the client to inner, and serve A's requests, until both ends close. */
+static int
+serve_relay(int sock, struct relay *rl, int inner_child)
+{
+	pid_t	 t = -1;
+	int	 ctl = 1, in_open = 1, r;
+
+	while (in_open) {
+		struct pollfd p[3] = {
+			{ rl->inner, POLLIN, 0 },
+			{ ctl ? sock : -1, POLLIN, 0 },
+			{ rl->paused ? -1 : rl->rfd, POLLIN, 0 },
+		};
+
+		if (!relay_pending(rl) && poll(p, 3, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			break;
 		}
-		v = run_checkpw(cred, cl, left, ll, rfd, wfd, &t);
-		explicit_bzero(cred, sizeof cred);
-		if (write_full(sock, &v, 1) == -1 && v != 'K')
-			return 111;
-		if (v == 'K') {
-			/* Only T may hold the client now, so that its end is the connection's end. */
-			close(rfd);
-			if (wfd != rfd)
-				close(wfd);
-			handed_off = 1;
-			while (waitpid(t, &st, 0) == -1 && errno == EINTR)
-				;
-			return 0;
+		if (relay_pending(rl) || (p[2].revents & (POLLIN | POLLHUP | POLLERR)))
+			if (relay_from_client(rl) == -1)
+				p[2].fd = -1;
+		if (p[0].revents & (POLLIN | POLLHUP | POLLERR))
+			in_open = relay_to_client(rl) != -1;
+		if (ctl && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+			if ((r = one_request(sock, inner_child, inner_child, rl, &t)) != 0) {
+				/* A is done (T has the session, or it ended): drain what it wrote. */
+				ctl = 0;
+				if (r == 1)
+					relay_raw(rl);
+				close(inner_child);
+				inner_child = -1;
+			}
 		}
 	}
+	if (inner_child != -1)
+		close(inner_child);
+	relay_close(rl);
+	if (t != -1)
+		reap(t);
+	return 0;
+}
+
+static struct tls *
+tls_server(void)
+{
+	char		 cert[4096], key[4096], err[256];
+	struct tls	*srv;
+
+	if (!tlsio_server_configured(cert, sizeof cert, key, sizeof key))
+		return NULL;
+	if ((srv = tlsio_server_new(cert, key, err, sizeof err)) == NULL)
+		log_warnx("reason=\"no STLS: %s\"", err);
+	return srv;
 }
 
 int
@@ -271,7 +370,10 @@ popd_session(int rfd, int wfd)
 {
 	struct passwd	*pw, unpriv;
 	struct peer_ip	 peer;
-	int		 sp[2], any, rc, st;
+	struct tls	*srv;
+	struct relay	*rl = NULL;
+	int		 sp[2], ip[2] = { -1, -1 }, any, rc, st, arfd = rfd, awfd = wfd;
+	long long	 timeout = 600;
 	pid_t		 pid;
 
 	handed_off = 0;
@@ -285,19 +387,37 @@ popd_session(int rfd, int wfd)
 		}
 		unpriv = *pw;
 	}
-	/* Read while we may still read the users file: is APOP worth a timestamp? */
+	/* Read while we may still read the users file and the key: APOP? STLS? */
 	any = users_any_secret() == 1;
+	if ((srv = tls_server()) != NULL) {
+		if (ctl_number("timeoutpop3", &timeout) == -1 ||
+		    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ip) == -1 ||
+		    (rl = malloc(sizeof *rl)) == NULL) {
+			log_warn("action=socketpair");
+			return 111;
+		}
+		relay_init(rl, rfd, wfd, ip[0], srv, (int)timeout * 1000);
+		arfd = awfd = ip[1];
+	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1 || (pid = fork()) == -1) {
 		log_warn("action=fork");
 		return 111;
 	}
 	if (pid == 0) {
 		close(sp[0]);
-		run_child(sp[1], rfd, wfd, geteuid() == 0 ? &unpriv : NULL, any, &peer);
+		if (rl != NULL) {
+			close(ip[0]);
+			close(rfd);
+			if (wfd != rfd)
+				close(wfd);
+		}
+		run_child(sp[1], arfd, awfd, geteuid() == 0 ? &unpriv : NULL, any, &peer, rl != NULL);
 	}
 	close(sp[1]);
-	rc = serve_requests(sp[0], rfd, wfd);
+	rc = rl != NULL ? serve_relay(sp[0], rl, ip[1]) : serve_requests(sp[0], rfd, wfd);
 	close(sp[0]);
+	if (rl != NULL)
+		close(ip[0]);
 	if (rc != 0 || !handed_off) {
 		close(rfd);
 		if (wfd != rfd)
@@ -305,6 +425,7 @@ popd_session(int rfd, int wfd)
 	}
 	while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
 		;
+	free(rl);
 	return rc;
 }
 
