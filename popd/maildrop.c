@@ -145,63 +145,67 @@ add_msg(struct maildrop *d, const char *name)
 	return 0;
 }
 
-/* Every file of new/ to cur/NAME:2, (as IMAP servers and other POP3 servers do). */
+/*
+ * Call fn(arg, name) for each name in the folder dirfd, from its start, dot
+ * files skipped. Stops at fn's first non-zero result and returns it; 0 at
+ * the end; -1 when the folder cannot be read.
+ */
 static int
-move_new(struct maildrop *d)
+each_name(int dirfd, int (*fn)(void *, const char *), void *arg)
 {
 	DIR		*dir;
 	struct dirent	*e;
 	int		 fd, rc = 0;
 
-	if ((fd = dup(d->newfd)) == -1 || (dir = fdopendir(fd)) == NULL)
+	if ((fd = dup(dirfd)) == -1)
 		return -1;
-	while ((errno = 0, e = readdir(dir)) != NULL) {
-		char to[NAME_MAX + 1];
-
-		if (e->d_name[0] == '.')
-			continue;
-		if (snprintf(to, sizeof to, "%s%s", e->d_name,
-		    strchr(e->d_name, ':') ? "" : ":2,") >= (int)sizeof to)
-			continue;
-		if (renameat(d->newfd, e->d_name, d->curfd, to) == -1 && errno != ENOENT) {
-			log_warn("action=rename name=%s", e->d_name);
-			rc = -1;
-			break;
-		}
+	if (lseek(fd, 0, SEEK_SET) == -1 || (dir = fdopendir(fd)) == NULL) {
+		close(fd);
+		return -1;
 	}
-	if (errno != 0)
+	while (rc == 0 && (errno = 0, e = readdir(dir)) != NULL)
+		if (e->d_name[0] != '.')
+			rc = fn(arg, e->d_name);
+	if (rc == 0 && errno != 0)
 		rc = -1;
 	closedir(dir);
-	if (rc == 0 && fsync(d->curfd) == -1)
-		rc = -1;
 	return rc;
+}
+
+/* new/NAME to cur/NAME:2, (as IMAP servers and other POP3 servers do). */
+static int
+move_one(void *arg, const char *name)
+{
+	struct maildrop	*d = arg;
+	char		 to[NAME_MAX + 1];
+
+	if (snprintf(to, sizeof to, "%s%s", name, strchr(name, ':') ? "" : ":2,") >= (int)sizeof to)
+		return 0;	/* no room for the info: it stays in new/ */
+	if (renameat(d->newfd, name, d->curfd, to) == -1 && errno != ENOENT) {
+		log_warn("action=rename name=%s", name);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+add_one(void *arg, const char *name)
+{
+	return add_msg(arg, name);
+}
+
+static int
+move_new(struct maildrop *d)
+{
+	if (each_name(d->newfd, move_one, d) == -1)
+		return -1;
+	return fsync(d->curfd);
 }
 
 static int
 read_cur(struct maildrop *d)
 {
-	DIR		*dir;
-	struct dirent	*e;
-	int		 fd, rc = 0;
-
-	if ((fd = dup(d->curfd)) == -1 || (dir = fdopendir(fd)) == NULL)
-		return -1;
-	if (lseek(fd, 0, SEEK_SET) == -1) {
-		closedir(dir);
-		return -1;
-	}
-	while ((errno = 0, e = readdir(dir)) != NULL) {
-		if (e->d_name[0] == '.')
-			continue;
-		if (add_msg(d, e->d_name) == -1) {
-			rc = -1;
-			break;
-		}
-	}
-	if (e == NULL && errno != 0)
-		rc = -1;
-	closedir(dir);
-	return rc;
+	return each_name(d->curfd, add_one, d);
 }
 
 static const struct maildrop *sort_drop;
@@ -271,27 +275,33 @@ maildrop_uidl(const struct maildrop *d, size_t i, char out[UIDL_MAX + 1])
 		md5_hex(name, ulen, out);
 }
 
+struct find {
+	const char	*name;
+	size_t		 ulen;
+	char		*out;
+	size_t		 outsz;
+};
+
+static int
+same_unique(void *arg, const char *name)
+{
+	struct find	*f = arg;
+
+	if (strncmp(name, f->name, f->ulen) != 0 || (name[f->ulen] != ':' && name[f->ulen] != '\0'))
+		return 0;
+	return strlcpy(f->out, name, f->outsz) < f->outsz ? 1 : 0;
+}
+
 /* The current name in cur/ of a message whose flags another program changed. */
 static int
 find_again(const struct maildrop *d, size_t i, char *out, size_t outsz)
 {
-	const char	*name = maildrop_name(d, i);
-	size_t		 ulen = d->m[i].ulen;
-	DIR		*dir;
-	struct dirent	*e;
-	int		 fd, found = 0;
+	struct find	 f = { maildrop_name(d, i), d->m[i].ulen, out, outsz };
+	int		 r = each_name(d->curfd, same_unique, &f);
 
-	if ((fd = dup(d->curfd)) == -1 || (dir = fdopendir(fd)) == NULL)
-		return -1;
-	lseek(fd, 0, SEEK_SET);
-	while (!found && (e = readdir(dir)) != NULL)
-		if (strncmp(e->d_name, name, ulen) == 0 &&
-		    (e->d_name[ulen] == ':' || e->d_name[ulen] == '\0'))
-			found = strlcpy(out, e->d_name, outsz) < outsz;
-	closedir(dir);
-	if (!found)
+	if (r == 0)
 		errno = ENOENT;
-	return found ? 0 : -1;
+	return r == 1 ? 0 : -1;
 }
 
 int

@@ -21,12 +21,7 @@ static char dir[64];
 static void
 setup(void)
 {
-	char	 p[128];
-
-	strlcpy(dir, "/tmp/check_checkpw.XXXXXX", sizeof dir);
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(p, sizeof p, "%s/control", dir);
-	ck_assert_int_eq(mkdir(p, 0755), 0);
+	ck_scratch(dir, sizeof dir, "check_checkpw", (const char *const[]){ "control", NULL });
 	ck_assert_int_eq(home_init(dir), 0);
 }
 
@@ -39,10 +34,7 @@ teardown(void)
 static void
 file(const char *rel, const char *text)
 {
-	char	 p[256];
-
-	snprintf(p, sizeof p, "%s/%s", dir, rel);
-	ck_assert_int_eq(write_file_atomic(p, text, strlen(text), 0644), 0);
+	ck_put(dir, rel, text);
 }
 
 static char *

@@ -343,14 +343,7 @@ static char dir[64];
 static void
 setup(void)
 {
-	char	 p[128];
-
-	strlcpy(dir, "/tmp/check_pop3.XXXXXX", sizeof dir);
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	for (const char **s = (const char *[]){ "cur", "new", "tmp", NULL }; *s; s++) {
-		snprintf(p, sizeof p, "%s/%s", dir, *s);
-		ck_assert_int_eq(mkdir(p, 0700), 0);
-	}
+	ck_scratch(dir, sizeof dir, "check_pop3", (const char *const[]){ "cur", "new", "tmp", NULL });
 }
 
 static void
@@ -362,10 +355,7 @@ teardown(void)
 static void
 put(const char *rel, const char *text)
 {
-	char	 p[512];
-
-	snprintf(p, sizeof p, "%s/%s", dir, rel);
-	ck_assert_int_eq(write_file_atomic(p, text, strlen(text), 0600), 0);
+	ck_put(dir, rel, text);
 }
 
 START_TEST(name_parts)
