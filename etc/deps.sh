@@ -4,7 +4,7 @@
 # what is missing and how to install it, and fails.
 set -u
 
-PKGS="gcc make pkg-config libbsd-dev libtls-dev check python3 swaks ucspi-tcp mandoc curl openssl mpop fetchmail"
+PKGS="gcc make pkg-config libbsd-dev libtls-dev check python3 swaks ucspi-tcp mandoc curl openssl mpop fetchmail dovecot-pop3d"
 
 installed() {
 	# "install ok installed" is the only state in which the files are there.
