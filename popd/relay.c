@@ -8,7 +8,6 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "fsutil.h"
 #include "log.h"
 
 void
@@ -28,7 +27,44 @@ relay_init(struct relay *r, int rfd, int wfd, int inner, struct tls *server, int
 int
 relay_pending(const struct relay *r)
 {
-	return !r->paused && rbuf_pending(&r->cin) > 0;
+	return !r->paused && !relay_inner_blocked(r) && rbuf_pending(&r->cin) > 0;
+}
+
+int
+relay_inner_blocked(const struct relay *r)
+{
+	return r->ioff < r->ilen;
+}
+
+/*
+ * Never block on the inner side: while T writes a long RETR to us, a client
+ * that pipelines a flood of commands must not fill both directions and stall
+ * us all (P would wait for T to read, T for P to read).
+ */
+int
+relay_flush_inner(struct relay *r)
+{
+	while (r->ioff < r->ilen) {
+		ssize_t n = send(r->inner, r->ibuf + r->ioff, r->ilen - r->ioff, MSG_DONTWAIT | MSG_NOSIGNAL);
+
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
+		}
+		r->ioff += (size_t)n;
+	}
+	r->ioff = r->ilen = 0;
+	return 0;
+}
+
+static int
+to_inner(struct relay *r, const char *p, size_t n)
+{
+	memcpy(r->ibuf, p, n);		/* callers never pass more than ibuf holds */
+	r->ioff = 0;
+	r->ilen = n;
+	return relay_flush_inner(r);
 }
 
 static int
@@ -47,11 +83,11 @@ is_stls(const char *line)
 int
 relay_from_client(struct relay *r)
 {
-	char	 buf[4096];
+	char	 buf[sizeof r->ibuf];
 	size_t	 len;
 	ssize_t	 n;
 
-	if (r->paused)
+	if (r->paused || relay_inner_blocked(r))
 		return 0;
 	if (r->lined) {
 		switch (rbuf_getline(&r->cin, buf, sizeof buf, &len)) {
@@ -59,16 +95,14 @@ relay_from_client(struct relay *r)
 		case LINE_TOOLONG:	/* A answers the start as too long */
 			if (buf[len > 0 ? len - 1 : 0] != '\n' && len < sizeof buf - 1)
 				buf[len++] = '\n';
-			if (write_full(r->inner, buf, len) == -1)
-				return -1;
 			r->paused = !r->tls_on && is_stls(buf);
-			return 0;
+			return to_inner(r, buf, len);
 		default:
 			return client_gone(r);
 		}
 	}
 	/* Bytes: what our buffer holds, then what the stream has now, without waiting. */
-	for (;;) {
+	while (!relay_inner_blocked(r)) {
 		if (rbuf_pending(&r->cin) > 0)
 			n = rbuf_read(&r->cin, buf, sizeof buf);
 		else
@@ -77,9 +111,10 @@ relay_from_client(struct relay *r)
 			return 0;
 		if (n <= 0)
 			return client_gone(r);
-		if (write_full(r->inner, buf, (size_t)n) == -1)
+		if (to_inner(r, buf, (size_t)n) == -1)
 			return -1;
 	}
+	return 0;
 }
 
 int

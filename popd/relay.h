@@ -25,6 +25,9 @@ struct relay {
 	struct rbuf	 cin;
 	struct wbuf	 cout;
 	char		 cmem[4096], wmem[16384];
+	/* Client bytes not yet taken by the inner side: no more are read until they are. */
+	char		 ibuf[4096];
+	size_t		 ioff, ilen;
 };
 
 void relay_init(struct relay *, int rfd, int wfd, int inner, struct tls *server, int timeout_ms);
@@ -34,6 +37,10 @@ int  relay_from_client(struct relay *);
 int  relay_to_client(struct relay *);
 /* Is client input waiting in our buffer (poll would not show it)? */
 int  relay_pending(const struct relay *);
+/* Client bytes wait for room on the inner side (poll it for POLLOUT; do not read the client). */
+int  relay_inner_blocked(const struct relay *);
+/* Move waiting bytes to the inner side, as far as it takes them now. 0, or -1. */
+int  relay_flush_inner(struct relay *);
 /* STLS was answered +OK by A: send that, discard input, handshake. 0, or -1 (session over). */
 int  relay_starttls(struct relay *);
 /* After login: no more lines, only bytes. */

@@ -314,13 +314,14 @@ static int
 serve_relay(int sock, struct relay *rl, int inner_child)
 {
 	pid_t	 t = -1;
-	int	 ctl = 1, in_open = 1, r;
+	int	 ctl = 1, in_open = 1, client_done = 0, r;
 
 	while (in_open) {
+		int blocked = relay_inner_blocked(rl);
 		struct pollfd p[3] = {
-			{ rl->inner, POLLIN, 0 },
+			{ rl->inner, (short)(POLLIN | (blocked ? POLLOUT : 0)), 0 },
 			{ ctl ? sock : -1, POLLIN, 0 },
-			{ rl->paused ? -1 : rl->rfd, POLLIN, 0 },
+			{ rl->paused || blocked || client_done ? -1 : rl->rfd, POLLIN, 0 },
 		};
 
 		if (!relay_pending(rl) && poll(p, 3, -1) == -1) {
@@ -328,9 +329,11 @@ serve_relay(int sock, struct relay *rl, int inner_child)
 				continue;
 			break;
 		}
+		if ((p[0].revents & POLLOUT) && relay_flush_inner(rl) == -1)
+			break;
 		if (relay_pending(rl) || (p[2].revents & (POLLIN | POLLHUP | POLLERR)))
 			if (relay_from_client(rl) == -1)
-				p[2].fd = -1;
+				client_done = 1;
 		if (p[0].revents & (POLLIN | POLLHUP | POLLERR))
 			in_open = relay_to_client(rl) != -1;
 		if (ctl && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {

@@ -268,3 +268,20 @@ def test_big_maildir_login_is_fast():
     assert count == 50001, count
     print("50,001 messages: login+STAT+UIDL+QUIT in %.3f s" % took)
     assert took < 5, took   # well under a second on a quiet machine; bounded for a loaded one
+
+
+def test_idle_timeout_ends_the_session_and_removes_nothing():
+    p = Pop3(controls={"timeoutpop3": 1})
+    p.deliver(MSGS[:1])
+    port = p.serve()
+    s = socket.create_connection(("127.0.0.1", port), timeout=20)
+    f = s.makefile("rb")
+    assert f.readline().startswith(b"+OK")
+    s.sendall(b"USER alice\r\nPASS pw-alice\r\nDELE 1\r\n")
+    for _ in range(3):
+        assert f.readline().startswith(b"+OK")
+    t0 = time.monotonic()
+    assert f.readline() == b""                      # closed by the server, no QUIT
+    assert time.monotonic() - t0 < 10
+    s.close()
+    assert len(os.listdir(os.path.join(p.maildir(), "cur"))) == 1

@@ -94,3 +94,41 @@ def test_plaintext_after_stls_is_discarded():
     t.sendall(b"QUIT\r\n")
     assert tf.readline().startswith(b"+OK")
     t.close()
+
+
+def test_relay_pipelining_across_login_and_a_flood_of_commands():
+    """With TLS configured every session goes through the relay: pipelined
+    commands past PASS reach the transaction part, and a client that sends
+    far more commands than the socket buffers hold while a 2 MB RETR is on
+    its way (and reads all the while) gets every answer: the relay never
+    blocks on one direction while the other is full."""
+    import threading
+    big = b"From: a@example.org\nSubject: big\n\n" + (b"z" * 99 + b"\n") * 20000
+    p = Pop3(controls={"timeoutpop3": 30})
+    stored = p.deliver([big])
+    tls_home(p)
+    port = p.serve()
+    noops = 100000
+    s = socket.create_connection(("127.0.0.1", port), timeout=60)
+    data = b"USER alice\r\nPASS pw-alice\r\nSTAT\r\nRETR 1\r\n" + b"NOOP\r\n" * noops + b"QUIT\r\n"
+    t = threading.Thread(target=s.sendall, args=(data,))
+    t.start()
+    f = s.makefile("rb")
+    assert f.readline().startswith(b"+OK")        # greeting
+    assert f.readline().startswith(b"+OK")        # USER
+    assert f.readline().startswith(b"+OK 1 messages")
+    assert f.readline().startswith(b"+OK 1 ")     # STAT
+    assert f.readline().startswith(b"+OK")        # RETR
+    got = []
+    while True:
+        l = f.readline()
+        assert l, "connection closed during RETR"
+        if l == b".\r\n":
+            break
+        got.append(l)
+    assert b"".join(got) == wire(stored[0])
+    for i in range(noops):
+        assert f.readline() == b"+OK\r\n", i
+    assert f.readline().startswith(b"+OK bye")
+    t.join(10)
+    s.close()
