@@ -118,7 +118,12 @@ do_auth(struct auth *a, const struct pop3_cmd *c)
 	size_t		 len;
 	int		 n, r;
 
-	if (c->nargs == 0 || strcasecmp(c->arg[0], "PLAIN") != 0 || c->nargs > 2) {
+	if (c->nargs == 0) {
+		/* Not in RFC 5034, but what clients that send a bare AUTH expect (as Dovecot answers). */
+		wbuf_puts(a->out, a->plaintext_ok ? "+OK\r\nPLAIN\r\n.\r\n" : "+OK\r\n.\r\n");
+		return 0;
+	}
+	if (strcasecmp(c->arg[0], "PLAIN") != 0 || c->nargs > 2) {
 		wbuf_puts(a->out, "-ERR unrecognized authentication type\r\n");
 		return 0;
 	}
