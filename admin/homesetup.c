@@ -87,6 +87,34 @@ missing:
 	return -1;
 }
 
+/*
+ * HOME/users holds password hashes: root:stampd 0640, so that stamp-smtpd
+ * (stampd) can check SMTP AUTH and nobody else can read it. A missing file
+ * stays missing (stamp-user makes it with the same owner and mode).
+ */
+static int
+users_owner(const char *home)
+{
+	char path[4096];
+	struct group *g;
+	int fd;
+
+	if (sub(path, sizeof path, home, "users") == -1)
+		return -1;
+	if ((g = getgrnam("stampd")) == NULL) {
+		log_warnx("reason=\"group stampd must exist (make install creates it)\"");
+		return -1;
+	}
+	if ((fd = open_safe(path, O_RDONLY, 0)) == -1)
+		return errno == ENOENT ? 0 : (log_warn("action=open path=%s", path), -1);
+	if (fchown(fd, 0, g->gr_gid) == -1 || fchmod(fd, 0640) == -1) {
+		log_warn("action=chown path=%s", path);
+		close(fd);
+		return -1;
+	}
+	return close(fd);
+}
+
 int
 home_setup(const char *home, int owners)
 {
@@ -120,6 +148,8 @@ home_setup(const char *home, int owners)
 		log_warn("action=chown path=%s", path);
 		return -1;
 	}
+	if (ownp != NULL && users_owner(home) == -1)
+		return -1;
 	if (sub(path, sizeof path, home, "queue") == -1 || qlayout_create(path, ownp) == -1)
 		return -1;
 	return 0;

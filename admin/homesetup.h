@@ -3,7 +3,8 @@
  *
  * Makes what is missing: the home, control/ (and control/me), mail/, and
  * the queue of queue/README.md. Never overwrites a control file. With
- * owners, as root, gives the queue and mail/ to the stamp users.
+ * owners, as root, gives the queue and mail/ to the stamp users, and an
+ * existing users file to root:stampd 0640.
  */
 #ifndef STAMP_HOMESETUP_H
 #define STAMP_HOMESETUP_H

@@ -79,6 +79,8 @@ const struct ctl_def ctl_table[] = {
 	NUM("timeoutdns", "5", 1, 60, "seconds the resolver waits for each DNS answer (each try)"),
 
 	/* ---- stamp-popd, stamp-checkpw, stamp-user (add their settings here) ---- */
+	NUM("pop3faildelay", "2", 0, 60, "seconds stamp-popd waits before it answers a failed login"),
+	STR("pop3checkpassword", "", NULL, "checkpassword program of stamp-popd (default: stamp-checkpw)"),
 
 	{ NULL, 0, NULL, NULL, 0, 0, NULL },
 };

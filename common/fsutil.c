@@ -80,6 +80,13 @@ write_full(int fd, const void *buf, size_t n)
 int
 write_file_atomic(const char *path, const void *data, size_t n, mode_t mode)
 {
+	return write_file_atomic_owned(path, data, n, mode, (uid_t)-1, (gid_t)-1);
+}
+
+int
+write_file_atomic_owned(const char *path, const void *data, size_t n, mode_t mode,
+    uid_t uid, gid_t gid)
+{
 	char tmp[PATH_MAX];
 	int fd, saved;
 
@@ -91,7 +98,10 @@ write_file_atomic(const char *path, const void *data, size_t n, mode_t mode)
 	fd = open_safe(tmp, O_WRONLY | O_CREAT | O_TRUNC, mode);
 	if (fd == -1)
 		return -1;
-	if (write_full(fd, data, n) == -1 || fsync(fd) == -1)
+	/* Owner and mode before the rename: readers never see the file with others. */
+	if ((uid != (uid_t)-1 || gid != (gid_t)-1) && fchown(fd, uid, gid) == -1)
+		goto fail;
+	if (fchmod(fd, mode) == -1 || write_full(fd, data, n) == -1 || fsync(fd) == -1)
 		goto fail;
 	if (close(fd) == -1) {
 		fd = -1;

@@ -24,6 +24,9 @@ int write_full(int fd, const void *buf, size_t n);
  * or the new one (and maybe a .tmp file), never a mix.
  */
 int write_file_atomic(const char *path, const void *data, size_t n, mode_t mode);
+/* The same, the new file owned by uid:gid ((uid_t)-1, (gid_t)-1: unchanged) with exactly mode. */
+int write_file_atomic_owned(const char *path, const void *data, size_t n, mode_t mode,
+    uid_t uid, gid_t gid);
 /* Read a whole regular file of at most max octets into a malloc'ed buffer (NUL-terminated). */
 int read_file_max(const char *path, size_t max, char **out, size_t *outlen);
 /* mkdir(2) that accepts an existing folder (but not an existing non-folder). */

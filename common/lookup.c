@@ -13,6 +13,7 @@
 
 #include "home.h"
 #include "log.h"
+#include "users.h"
 
 static void
 fold(char *s)
@@ -148,58 +149,21 @@ find_alias(const char *name, struct lookup *out)
 	return found;
 }
 
-/* A users mailbox field made a Maildir path: under HOME/mail/, ending in "/". */
-static int
-user_maildir(const char *name, const char *box, char *out, size_t outsz)
-{
-	char	 rel[PATH_MAX];
-	int	 n;
-
-	if (*box == '\0')
-		n = snprintf(rel, sizeof rel, "mail/%s/Maildir/", name);
-	else if (*box == '/')
-		n = snprintf(rel, sizeof rel, "%s", box);
-	else
-		n = snprintf(rel, sizeof rel, "mail/%s", box);
-	if (n < 0 || (size_t)n >= sizeof rel - 1)
-		return -1;
-	if (rel[n - 1] != '/')
-		strlcat(rel, "/", sizeof rel);
-	if (*rel == '/')
-		return strlcpy(out, rel, outsz) < outsz ? 0 : -1;
-	return home_path(out, outsz, rel);
-}
-
-/* HOME/users: 1 found (out->maildir), 0 not, -1 error. */
+/* HOME/users (users.c): 1 found (out->maildir), 0 not, -1 error. */
 static int
 find_user(const char *name, struct lookup *out)
 {
-	char		 path[PATH_MAX];
-	struct ctl_list	 l;
-	int		 found = 0;
+	struct user_entry	 e;
+	int			 r;
 
-	if (home_path(path, sizeof path, "users") == -1 || ctl_read_file(path, &l) == -1)
-		return -1;
-	for (size_t i = 0; i < l.n && !found; i++) {
-		char *a = l.items[i], *c1 = strchr(a, ':'), *c2;
-
-		if (c1 == NULL || (c2 = strchr(c1 + 1, ':')) == NULL) {
-			log_warnx("file=%s item=%zu reason=\"not name:hash:mailbox; skipped\"",
-			    path, i + 1);
-			continue;
-		}
-		*c1 = '\0';
-		fold(a);
-		if (strcmp(a, name) != 0)
-			continue;
-		found = 1;
-		if (user_maildir(name, c2 + 1, out->maildir, sizeof out->maildir) == -1) {
-			log_warnx("file=%s item=%zu reason=\"mailbox path too long\"", path, i + 1);
-			found = -1;
-		}
+	if ((r = users_find(name, &e)) != 1)
+		return r;
+	if (users_maildir(&e, out->maildir, sizeof out->maildir) == -1) {
+		log_warnx("user=%s reason=\"mailbox path too long\"", name);
+		r = -1;
 	}
-	ctl_list_free(&l);
-	return found;
+	explicit_bzero(&e, sizeof e);
+	return r;
 }
 
 /*

@@ -8,7 +8,7 @@
  *      covers every subdomain; the exact domain wins;
  *   2. HOME/aliases: "name: target, target" (an address, |program,
  *      /path/mbox, /path/Maildir/); a |program target runs to the line's end;
- *   3. HOME/users: "name:crypt-hash:mailbox" virtual users, mailbox under
+ *   3. HOME/users (users.h): "name:crypt-hash:mailbox[:secret]" virtual users, mailbox under
  *      HOME/mail/ when relative (default NAME/Maildir/), always a Maildir;
  *   4. system accounts (getpwnam): never uid 0, and only with a home folder
  *      that exists and belongs to the account; they deliver per ~/.stamp.

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 
 #include "fsutil.h"
 
@@ -19,6 +20,30 @@ ck_rmtree(const char *dir)
 	ck_assert_ptr_null(strchr(dir, '\''));
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	ck_assert_int_eq(system(cmd), 0);
+}
+
+/* A scratch folder /tmp/NAME.XXXXXX into dir, with the given subfolders ("" ends the list). */
+static inline void
+ck_scratch(char *dir, size_t dirsz, const char *name, const char *const *subs)
+{
+	char	 p[512];
+
+	snprintf(dir, dirsz, "/tmp/%s.XXXXXX", name);
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	for (; subs != NULL && *subs != NULL; subs++) {
+		snprintf(p, sizeof p, "%s/%s", dir, *subs);
+		ck_assert_int_eq(mkdir(p, 0755), 0);
+	}
+}
+
+/* Write dir/rel (atomically, mode 0644) with text. */
+static inline void
+ck_put(const char *dir, const char *rel, const char *text)
+{
+	char	 p[512];
+
+	snprintf(p, sizeof p, "%s/%s", dir, rel);
+	ck_assert_int_eq(write_file_atomic(p, text, strlen(text), 0644), 0);
 }
 
 /* A memfd holding p[0..n), its offset at the end (readers use pread). */
