@@ -227,10 +227,21 @@ take_spec(struct list *l, size_t a, size_t b, int bracketed)
 
 	if (bracketed && str_appendc(&spec, '<') == -1)
 		goto out;
-	for (size_t i = a; i < b; i++)
-		if (l->v[i].type != T_WSP && l->v[i].type != T_COMMENT &&
-		    str_append(&spec, l->v[i].s, l->v[i].n) == -1)
+	for (size_t i = a, word = 0; i < b; i++) {
+		enum tok_type ty = l->v[i].type;
+
+		if (ty == T_WSP || ty == T_COMMENT)
+			continue;
+		/* Words must be joined by "." or "@": "two words@x" is no address. */
+		if ((ty == T_ATOM || ty == T_QUOTED) && word) {
+			*l->why = "words with no \".\" or \"@\" between them; a display name "
+			    "needs the address in <>";
 			goto out;
+		}
+		word = ty == T_ATOM || ty == T_QUOTED;
+		if (str_append(&spec, l->v[i].s, l->v[i].n) == -1)
+			goto out;
+	}
 	if (bracketed && str_appendc(&spec, '>') == -1)
 		goto out;
 	if (spec.len == 0) {

@@ -104,8 +104,10 @@ struct build {
 	struct str           *out;
 	struct rcpts         *rc;
 	const char          **why;
-	char                  whybuf[160];
 };
+
+/* The sentence *why points at after a refusal naming a field. */
+static char whybuf[160];
 
 static int
 refuse(struct build *b, const struct hdr_field *f, const char *what)
@@ -114,9 +116,9 @@ refuse(struct build *b, const struct hdr_field *f, const char *what)
 		*b->why = NULL;
 		return -1;
 	}
-	snprintf(b->whybuf, sizeof b->whybuf, "%.*s: %s", (int)(f->namelen > 40 ? 40 : f->namelen),
+	snprintf(whybuf, sizeof whybuf, "%.*s: %s", (int)(f->namelen > 40 ? 40 : f->namelen),
 	    f->name, what);
-	*b->why = b->whybuf;
+	*b->why = whybuf;
 	return -1;
 }
 
@@ -214,7 +216,7 @@ int
 inj_build(const struct inj_ctx *ctx, const char *msg, size_t len, struct str *out,
     struct rcpts *rc, const char **why)
 {
-	struct build b = { ctx, out, rc, why, "" };
+	struct build b = { ctx, out, rc, why };
 	struct hdr_part h;
 	struct str field = STR_INIT;
 	size_t skip = skip_from_line(msg, len);
