@@ -137,6 +137,10 @@ inj_opts_parse(int argc, char *const argv[], struct inj_opts *o, char *err, size
 	for (i = 1; i < argc; i++) {
 		int r;
 
+		if (strcmp(argv[i], "--help") == 0) {
+			o->mode = MODE_HELP;
+			continue;
+		}
 		if (strcmp(argv[i], "--") == 0) {
 			i++;
 			break;

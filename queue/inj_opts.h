@@ -17,6 +17,7 @@ enum inj_mode {
 	MODE_FLUSH,       /* -q: stamp-qflush */
 	MODE_SMTP,        /* -bs: an SMTP session on stdin/stdout (stamp-smtpd) */
 	MODE_ALIASES,     /* -bi, newaliases: nothing to rebuild */
+	MODE_HELP,        /* --help (sendmail's -h is the hop count) */
 };
 
 struct inj_opts {

@@ -29,6 +29,13 @@
 #include "runqueue.h"
 #include "uniq.h"
 
+#define USAGE "usage: sendmail [-t] [-i] [-f sender] [-F name] [-o option] [recipient ...]\n" \
+    "       sendmail -bp | mailq     list the queue\n" \
+    "       sendmail -q              retry the queue now\n" \
+    "       sendmail -bs             an SMTP session on stdin and stdout\n" \
+    "  -t  recipients from To, Cc and Bcc too     -i  a line \".\" does not end the message\n" \
+    "  -f  the envelope sender                    -F  the full name of a new From:\n"
+
 struct who {
 	char   user[256];
 	char   fullname[256];
@@ -265,6 +272,9 @@ main(int argc, char **argv)
 		log_info("action=newaliases reason=\"nothing to rebuild: stamp reads "
 		    "STAMP_HOME/aliases at every delivery\"");
 		return EX_OK;
+	case MODE_HELP:
+		printf("%s", USAGE);
+		return fflush(stdout) == 0 ? EX_OK : EX_IOERR;
 	case MODE_DELIVER:
 		break;
 	}
