@@ -130,6 +130,7 @@ sender_of(const char *f, const struct who *w, struct str *out)
 	char q[LOG_QUOTE_MAX];
 	struct addr a;
 	enum addr_error e;
+	size_t used = 0;
 
 	if (f == NULL) {
 		if (str_appendf(out, "%s@%s", w->user, w->defaulthost.s) == -1)
@@ -142,7 +143,9 @@ sender_of(const char *f, const struct who *w, struct str *out)
 		return;
 	}
 	e = addr_parse_path(f, strlen(f), ADDR_UTF8 | ADDR_ALLOW_BARE | ADDR_ALLOW_LOCAL |
-	    ADDR_ALLOW_ROUTE, &a, NULL);
+	    ADDR_ALLOW_ROUTE, &a, &used);
+	if (e == ADDR_OK && used != strlen(f))
+		e = ADDR_ESYNTAX;     /* "a b": text after the address */
 	if (e != ADDR_OK || a.is_null)
 		fatalx(EX_USAGE, "sender=%s reason=\"-f: %s\"", log_quotes(q, sizeof q, f),
 		    e != ADDR_OK ? addr_strerror(e) : "not an address");
@@ -223,8 +226,8 @@ deliver(const struct inj_opts *o)
 	cmdline_rcpts(o, &w, &rc);
 	if (inj_read(0, o->dot_ends, (size_t)databytes, &in) == -1) {
 		if (errno == EFBIG)
-			fatalx(EX_DATAERR, "reason=\"message larger than databytes (%lld octets); "
-			    "nothing was queued\"", databytes);
+			fatalx(EX_DATAERR, "reason=\"message larger than databytes (%lld octets)\" "
+			    "queued=no", databytes);
 		fatal(EX_IOERR, "action=read-message");
 	}
 	qid_new(qid, time(NULL));
@@ -239,7 +242,7 @@ deliver(const struct inj_opts *o)
 	}
 	if (databytes > 0 && msg.len > (unsigned long long)databytes)
 		fatalx(EX_DATAERR, "reason=\"message larger than databytes (%lld octets) with "
-		    "its completed header; nothing was queued\"", databytes);
+		    "its completed header\" queued=no", databytes);
 	if (rc.n == 0)
 		fatalx(EX_USAGE, "reason=\"no recipients: name them as arguments, or give -t "
 		    "to take them from To, Cc and Bcc\"");
