@@ -50,7 +50,7 @@ def test_install_as_root_owners_and_modes():
         pwd.getpwnam(u)
     assert owner(os.path.join(sbin, "stamp-queue")) == ("stampq", "root", 0o4711)
     for p in os.listdir(sbin):
-        if p != "stamp-queue":
+        if p != "stamp-queue" and not os.path.islink(os.path.join(sbin, p)):
             assert owner(os.path.join(sbin, p))[2] == 0o755, p
     assert owner(os.path.join(home, "queue")) == ("stampq", "stamps", 0o750)
     assert owner(os.path.join(home, "queue/lock"))[:2] == ("stampq", "stamps")
@@ -98,3 +98,46 @@ def test_uninstall_keeps_home():
     assert r.code == 0, r
     assert not [p for p in os.listdir(os.path.join(d, "usr/sbin")) if p.startswith("stamp-")]
     assert os.path.isdir(os.path.join(d, "var/stamp/queue/todo"))
+
+
+def test_sendmail_links_never_replace_another_mta():
+    d = tmpdest()
+    # Another MTA's sendmail where the system looks for one.
+    os.makedirs(os.path.join(d, "usr/lib"))
+    foreign = os.path.join(d, "usr/lib/sendmail")
+    with open(foreign, "w") as f:
+        f.write("#!/bin/sh\necho other MTA\n")
+    r = install(d, "--as-invoker")
+    assert r.code == 0, r
+    sbin = os.path.join(d, "usr/sbin")
+    for name in ("sendmail", "mailq"):
+        assert os.readlink(os.path.join(sbin, name)) == "stamp-inject", name
+    assert not os.path.lexists(os.path.join(d, "usr/bin/mailq"))   # only when asked
+    r = install(d, "--as-invoker", "--sendmail-links")
+    assert r.code == 0, r
+    assert os.readlink(os.path.join(d, "usr/bin/mailq")) == "/usr/sbin/stamp-inject"
+    assert os.readlink(os.path.join(d, "usr/sbin/sendmail")) == "/usr/sbin/stamp-inject"
+    assert not os.path.islink(foreign)
+    with open(foreign) as f:
+        assert "other MTA" in f.read()
+    assert "NOT replacing %s" % foreign in r.text(), r
+    # Once more: the links are ours, so they are simply made again.
+    r = install(d, "--as-invoker", "--sendmail-links")
+    assert r.code == 0 and "linked %s/usr/bin/mailq" % d in r.text(), r
+    # The installed link works as mailq (the sibling stamp-qread is found).
+    r = stamptest.run([os.path.join(sbin, "mailq")], home=os.path.join(d, "var/stamp"))
+    assert r.code == 0 and r.stdout == b"", r
+    r = stamptest.run(["sh", os.path.join(TOP, "etc", "install.sh"), "--uninstall",
+                       "--destdir", d, "--sbindir", "/usr/sbin", "--mandir", "/usr/share/man"])
+    assert r.code == 0, r
+    for l in ("usr/sbin/sendmail", "usr/sbin/mailq", "usr/bin/mailq"):
+        assert not os.path.lexists(os.path.join(d, l)), l
+    assert os.path.isfile(foreign)
+
+
+def test_make_install_sendmail_flag_reaches_install_sh():
+    for flag, want in (("INSTALL_SENDMAIL=1", True), ("INSTALL_SENDMAIL=0", False)):
+        r = stamptest.run(["make", "-n", "-C", TOP, "O=" + stamptest.BUILD, "install", flag])
+        assert r.code == 0, r
+        line = [l for l in r.text().splitlines() if "install.sh" in l]
+        assert line and (("--sendmail-links" in line[0]) == want), (flag, line)
