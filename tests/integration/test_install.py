@@ -139,5 +139,5 @@ def test_make_install_sendmail_flag_reaches_install_sh():
     for flag, want in (("INSTALL_SENDMAIL=1", True), ("INSTALL_SENDMAIL=0", False)):
         r = stamptest.run(["make", "-n", "-C", TOP, "O=" + stamptest.BUILD, "install", flag])
         assert r.code == 0, r
-        line = [l for l in r.text().splitlines() if "install.sh" in l]
+        line = [l for l in r.text().replace("\\\n", " ").splitlines() if "install.sh" in l]
         assert line and (("--sendmail-links" in line[0]) == want), (flag, line)
