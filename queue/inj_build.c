@@ -15,32 +15,9 @@
 #include "utf8.h"
 
 int
-rcpts_add(struct rcpts *rc, const char *mailbox)
+rcpts_add(struct ctl_list *rc, const char *mailbox)
 {
-	char **v, *s;
-
-	for (size_t i = 0; i < rc->n; i++)
-		if (strcasecmp(rc->v[i], mailbox) == 0)
-			return 0;
-	if ((s = strdup(mailbox)) == NULL)
-		return -1;
-	if ((v = reallocarray(rc->v, rc->n + 1, sizeof *v)) == NULL) {
-		free(s);
-		return -1;
-	}
-	v[rc->n++] = s;
-	rc->v = v;
-	return 0;
-}
-
-void
-rcpts_free(struct rcpts *rc)
-{
-	for (size_t i = 0; i < rc->n; i++)
-		free(rc->v[i]);
-	free(rc->v);
-	rc->v = NULL;
-	rc->n = 0;
+	return ctl_list_has(rc, mailbox) ? 0 : ctl_list_add(rc, mailbox, strlen(mailbox));
 }
 
 static int
@@ -102,7 +79,7 @@ field_kind(const struct hdr_field *f)
 struct build {
 	const struct inj_ctx *ctx;
 	struct str           *out;
-	struct rcpts         *rc;
+	struct ctl_list         *rc;
 	const char          **why;
 };
 
@@ -214,7 +191,7 @@ skip_from_line(const char *msg, size_t len)
 
 int
 inj_build(const struct inj_ctx *ctx, const char *msg, size_t len, struct str *out,
-    struct rcpts *rc, const char **why)
+    struct ctl_list *rc, const char **why)
 {
 	struct build b = { ctx, out, rc, why };
 	struct hdr_part h;

@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "control.h"
 #include "str.h"
 
 struct inj_ctx {
@@ -32,21 +33,15 @@ struct inj_ctx {
 	time_t       now;          /* for a new Date: (local zone) */
 };
 
-struct rcpts {
-	char   **v;                /* canonical mailboxes, no repeats (ASCII case) */
-	size_t   n;
-};
-
 /*
  * Complete msg[0..len) into out. With ctx->extract the header's recipients
- * are added to rc. 0; or -1 with *why a sentence (the message is refused;
+ * are added to rc (with rcpts_add). 0; or -1 with *why a sentence (the message is refused;
  * *why is NULL when memory ran out).
  */
 int  inj_build(const struct inj_ctx *, const char *msg, size_t len, struct str *out,
-    struct rcpts *rc, const char **why);
-/* Add a recipient unless it is there already. 0 or -1 (ENOMEM). */
-int  rcpts_add(struct rcpts *, const char *mailbox);
-void rcpts_free(struct rcpts *);
+    struct ctl_list *rc, const char **why);
+/* Add a recipient unless it is there already (ASCII case-insensitively). 0 or -1 (ENOMEM). */
+int  rcpts_add(struct ctl_list *, const char *mailbox);
 
 /* A display name for From: from free text (-F, NAME, GECOS): quoted or encoded as needed. */
 int  inj_phrase(struct str *out, const char *name, size_t *col);

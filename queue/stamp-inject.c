@@ -162,7 +162,7 @@ add_rcpt(const char *mailbox, void *arg)
 
 /* Command-line recipients: each argument an address list ("a, Name <b@c>", "bob"). */
 static void
-cmdline_rcpts(const struct inj_opts *o, const struct who *w, struct rcpts *rc)
+cmdline_rcpts(const struct inj_opts *o, const struct who *w, struct ctl_list *rc)
 {
 	char q[LOG_QUOTE_MAX];
 
@@ -177,7 +177,7 @@ cmdline_rcpts(const struct inj_opts *o, const struct who *w, struct rcpts *rc)
 }
 
 static int
-envelope_fd(const char *sender, const struct rcpts *rc)
+envelope_fd(const char *sender, const struct ctl_list *rc)
 {
 	struct str e = STR_INIT;
 	int fd;
@@ -185,7 +185,7 @@ envelope_fd(const char *sender, const struct rcpts *rc)
 	if (str_appendf(&e, "F%s", sender) == -1 || str_appendc(&e, '\0') == -1)
 		fatal(EX_OSERR, "action=envelope");
 	for (size_t i = 0; i < rc->n; i++)
-		if (str_appendf(&e, "T%s", rc->v[i]) == -1 || str_appendc(&e, '\0') == -1)
+		if (str_appendf(&e, "T%s", rc->items[i]) == -1 || str_appendc(&e, '\0') == -1)
 			fatal(EX_OSERR, "action=envelope");
 	if (str_appendc(&e, '\0') == -1 || (fd = memfd_with("envelope", e.s, e.len)) == -1)
 		fatal(EX_OSERR, "action=envelope");
@@ -211,7 +211,7 @@ deliver(const struct inj_opts *o)
 {
 	struct who w = { .defaulthost = STR_INIT, .me = STR_INIT };
 	struct str in = STR_INIT, msg = STR_INIT, sender = STR_INIT, from = STR_INIT;
-	struct rcpts rc = { NULL, 0 };
+	struct ctl_list rc = { NULL, 0 };
 	char qid[QID_LEN + 1], msgid[600], q[LOG_QUOTE_MAX];
 	const char *why;
 	long long databytes;

@@ -109,7 +109,7 @@ static const struct {
 START_TEST(list_table)
 {
 	struct str found = STR_INIT, out = STR_INIT;
-	struct rcpts rc = { NULL, 0 };
+	struct ctl_list rc = { NULL, 0 };
 	const char *why = "unset";
 	int r;
 
@@ -136,7 +136,7 @@ START_TEST(list_table)
 	if (_i == 8)
 		ck_assert_uint_eq(rc.n, 1);
 done:
-	rcpts_free(&rc);
+	ctl_list_free(&rc);
 	str_free(&found);
 	str_free(&out);
 }
@@ -206,7 +206,7 @@ START_TEST(build_table)
 	    .from_addr = "user@dflt.example", .defaulthost = "dflt.example",
 	    .msgid = "<id.1@mx.example>", .now = 1800000000 };
 	struct str out = STR_INIT, got = STR_INIT;
-	struct rcpts rc = { NULL, 0 };
+	struct ctl_list rc = { NULL, 0 };
 	const char *why = NULL;
 	int r;
 
@@ -221,10 +221,10 @@ START_TEST(build_table)
 	ck_assert_msg(r == 0, "refused: %s", why);
 	ck_assert_str_eq(out.s, build[_i].out);
 	for (size_t i = 0; i < rc.n; i++)
-		str_appendf(&got, "%s%s", i ? " " : "", rc.v[i]);
+		str_appendf(&got, "%s%s", i ? " " : "", rc.items[i]);
 	ck_assert_str_eq(got.s ? got.s : "", build[_i].rcpts);
 done:
-	rcpts_free(&rc);
+	ctl_list_free(&rc);
 	str_free(&out);
 	str_free(&got);
 }
@@ -236,7 +236,7 @@ START_TEST(long_header)
 	struct inj_ctx ctx = { .from_addr = "u@d.example", .defaulthost = "d.example",
 	    .msgid = "<m@d>", .now = 0 };
 	struct str in = STR_INIT, out = STR_INIT;
-	struct rcpts rc = { NULL, 0 };
+	struct ctl_list rc = { NULL, 0 };
 	const char *why;
 
 	str_appends(&in, "Subject:");
