@@ -199,7 +199,7 @@ queue_exit(int code)
 {
 	if (code == QX_OK)
 		return EX_OK;
-	log_warnx("level=fatal reason=\"the queue refused the message: %s\" exit=%d",
+	log_info("level=fatal reason=\"the queue refused the message: %s\" exit=%d queued=no",
 	    code == -1 ? "it could not be run" : qexit_text(code), code);
 	if (code == QX_ADDR || code == QX_RCPTS || code == QX_SIZE)
 		return EX_DATAERR;
@@ -216,6 +216,7 @@ deliver(const struct inj_opts *o)
 	const char *why;
 	long long databytes;
 	struct inj_ctx ctx;
+	const char *qprog = getenv("STAMPQUEUE");
 	int msgfd;
 
 	read_controls(&w, &databytes);
@@ -246,9 +247,12 @@ deliver(const struct inj_opts *o)
 	if (rc.n == 0)
 		fatalx(EX_USAGE, "reason=\"no recipients: name them as arguments, or give -t "
 		    "to take them from To, Cc and Bcc\"");
+	if (qprog != NULL && access(qprog, X_OK) == -1)
+		fatal(EX_TEMPFAIL, "reason=\"STAMPQUEUE is not a program that can be run\" "
+		    "STAMPQUEUE=%s queued=no", log_quotes(q, sizeof q, qprog));
 	if ((msgfd = memfd_with("message", msg.s, msg.len)) == -1)
 		fatal(EX_OSERR, "action=message");
-	return queue_exit(run_queue_prog(getenv("STAMPQUEUE"), msgfd, envelope_fd(sender.s, &rc)));
+	return queue_exit(run_queue_prog(qprog, msgfd, envelope_fd(sender.s, &rc)));
 }
 
 int

@@ -223,6 +223,31 @@ def test_usage_errors_and_line_ends():
     t.stop()
 
 
+def test_stampqueue_names_a_filter_in_front_of_the_queue():
+    t = Inject()
+    mark = os.path.join(t.out, "filtered")
+    filt = os.path.join(t.home.top, "filter")
+    with open(filt, "w") as f:
+        f.write("#!/bin/sh\necho ran >> %s\nexec %s\n" % (mark, stamptest.bin_path("stamp-queue")))
+    os.chmod(filt, 0o755)
+    r = t.sendmail(["alice"], b"Subject: f\n\nb\n", env={"STAMPQUEUE": filt})
+    assert r.code == 0, r
+    assert open(mark).read() == "ran\n"
+    assert len(t.queued()) == 1
+    # A filter that refuses permanently (qmail-queue's 31) is a permanent failure.
+    with open(filt, "w") as f:
+        f.write("#!/bin/sh\nexit 31\n")
+    r = t.sendmail(["alice"], b"Subject: f\n\nb\n", env={"STAMPQUEUE": filt})
+    assert r.code == EX_UNAVAILABLE and b"exit=31" in r.stderr, r
+    with open(filt, "w") as f:
+        f.write("#!/bin/sh\nexit 53\n")
+    r = t.sendmail(["alice"], b"Subject: f\n\nb\n", env={"STAMPQUEUE": filt})
+    assert r.code == 75 and b"exit=53" in r.stderr, r
+    r = t.sendmail(["alice"], b"Subject: f\n\nb\n", env={"STAMPQUEUE": "/nonexistent/q"})
+    assert r.code == 75 and b"STAMPQUEUE" in r.stderr, r
+    assert len(t.queued()) == 1
+
+
 def test_mailq_bp_q_and_bs():
     t = Inject()
     r = t.sendmail(["-f", "who@example.net", "alice"], b"Subject: q\n\nb\n")
@@ -284,6 +309,14 @@ def test_qrm_patterns_and_dry_run():
     assert r.code == 0, r
     assert t.queued() == [ids["friend@example.net"]], t.queued()
     assert len(t.home.queue_files("mess")) == 1
+    # The null sender of a bounce matches "<>".
+    r = t.home.queue(b"Subject: bounce\n\nb\n", "", ["alice@example.org"])
+    assert r.code == 0, r
+    bounce = (set(t.queued()) - {ids["friend@example.net"]}).pop()
+    r = t.home.run("stamp-qrm", "--dry-run", "--sender", "<>")
+    assert r.text().split() == [bounce, "<>", "alice@example.org"], r
+    r = t.home.run("stamp-qrm", "--sender", "<>")
+    assert r.code == 0 and t.queued() == [ids["friend@example.net"]], (r, t.queued())
     # Usage errors.
     for args in ((), ("--bogus",), ("not-an-id",)):
         r = t.home.run("stamp-qrm", *args)
