@@ -217,7 +217,7 @@ deliver(const struct inj_opts *o)
 	long long databytes;
 	struct inj_ctx ctx;
 	const char *qprog = getenv("STAMPQUEUE");
-	int msgfd;
+	int msgfd, code;
 
 	read_controls(&w, &databytes);
 	who_am_i(&w, o->fullname);
@@ -252,7 +252,15 @@ deliver(const struct inj_opts *o)
 		    "STAMPQUEUE=%s queued=no", log_quotes(q, sizeof q, qprog));
 	if ((msgfd = memfd_with("message", msg.s, msg.len)) == -1)
 		fatal(EX_OSERR, "action=message");
-	return queue_exit(run_queue_prog(qprog, msgfd, envelope_fd(sender.s, &rc)));
+	code = queue_exit(run_queue_prog(qprog, msgfd, envelope_fd(sender.s, &rc)));
+	str_free(&in);
+	str_free(&msg);
+	str_free(&sender);
+	str_free(&from);
+	str_free(&w.defaulthost);
+	str_free(&w.me);
+	ctl_list_free(&rc);
+	return code;
 }
 
 int

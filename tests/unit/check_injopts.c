@@ -11,7 +11,7 @@
 #include "tests/unit/cktmp.h"
 
 static const struct {
-	const char *argv[8];
+	const char *argv[10];
 	int         code;        /* 0, or the sysexits code of a refusal */
 	enum inj_mode mode;
 	int         extract, dot_ends;
