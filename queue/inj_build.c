@@ -99,6 +99,26 @@ refuse(struct build *b, const struct hdr_field *f, const char *what)
 	return -1;
 }
 
+/* An unstructured field unfolded (RFC 5322 2.2.3: a line end before white space goes), then encoded. */
+static int
+subject(struct build *b, const struct hdr_field *f, struct str *field)
+{
+	struct str text = STR_INIT;
+	const char *v = f->value;
+	size_t n = f->valuelen, col = field->len;
+	int r = 0;
+
+	while (n > 0 && (*v == ' ' || *v == '\t'))   /* the one space is ours */
+		v++, n--;
+	for (size_t i = 0; i < n && r == 0; i++)
+		if (v[i] != '\n')
+			r = str_appendc(&text, v[i]);
+	if (r == 0)
+		r = rfc2047_text(field, text.s ? text.s : "", text.len, &col);
+	str_free(&text);
+	return r == -1 ? refuse(b, f, NULL) : 0;
+}
+
 /* One field, rewritten when it must be, into field (no final LF). */
 static int
 rewrite_field(struct build *b, const struct hdr_field *f, struct str *field)
@@ -106,7 +126,6 @@ rewrite_field(struct build *b, const struct hdr_field *f, struct str *field)
 	enum kind k = field_kind(f);
 	int eight = has_8bit(f->value, f->valuelen);
 	const char *why = NULL;
-	size_t col;
 
 	if (b->ctx->extract && (k == K_RCPT || k == K_BCC) &&
 	    addrlist_parse(f->value, f->valuelen, b->ctx->defaulthost, add_found, b->rc,
@@ -119,15 +138,8 @@ rewrite_field(struct build *b, const struct hdr_field *f, struct str *field)
 		return str_append(field, f->raw, f->rawlen);
 	if (str_append(field, f->name, f->namelen) == -1 || str_appendc(field, ':') == -1)
 		return refuse(b, f, NULL);
-	if (k == K_SUBJECT) {
-		const char *v = f->value;
-		size_t n = f->valuelen;
-
-		while (n > 0 && (*v == ' ' || *v == '\t')) /* the one space is ours */
-			v++, n--;
-		col = field->len;
-		return rfc2047_text(field, v, n, &col) == -1 ? refuse(b, f, NULL) : 0;
-	}
+	if (k == K_SUBJECT)
+		return subject(b, f, field);
 	if (addrlist_parse(f->value, f->valuelen, b->ctx->defaulthost, NULL, NULL,
 	    field, &why) == -1)
 		return refuse(b, f, why);

@@ -188,6 +188,8 @@ static const struct {
 	/* Non-ASCII headers become encoded words; others stay. */
 	{ 0, NULL, "Subject: Grüße\nX-Other: Grüße\n\nb\n",
 	  "Subject: =?UTF-8?B?R3LDvMOfZQ==?=\nX-Other: Grüße\n" DATE MID FROM "\nb\n", "" },
+	{ 0, NULL, "Subject: Grüße\n aus\n\tKöln\n\nb\n",                 /* unfolded first */
+	  "Subject: =?UTF-8?B?R3LDvMOfZSBhdXMJS8O2bG4=?=\n" DATE MID FROM "\nb\n", "" },
 	{ 0, NULL, "From: Jörg <j@example.org>\n\nb\n",
 	  "From: =?UTF-8?B?SsO2cmc=?= <j@example.org>\n" DATE MID "\nb\n", "" },
 	{ 0, NULL, "Subject: M\xfcller\n\nb\n", NULL, NULL },         /* Latin-1: cannot be labelled */
