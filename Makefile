@@ -8,6 +8,9 @@
 #   tests/fuzz/fuzz_*.c   -> $(O)/tests/fuzz/fuzz_* (replay a corpus; libFuzzer with `make fuzz`)
 #
 # O is the build folder; SAN=1 builds with AddressSanitizer and UBSan.
+# `make install INSTALL_SENDMAIL=1` also links /usr/sbin/sendmail,
+# /usr/lib/sendmail and /usr/bin/mailq to stamp-inject (never over another
+# MTA's file).
 
 O          ?= build
 SAN        ?=
@@ -140,7 +143,8 @@ integration: test-bins
 # ---- install -------------------------------------------------------------
 install: all
 	@sh etc/install.sh --bindir '$(O)/bin' --destdir '$(DESTDIR)' \
-	  --sbindir '$(SBINDIR)' --mandir '$(MANDIR)' --home '$(STAMP_HOME)' $(INSTALL_FLAGS)
+	  --sbindir '$(SBINDIR)' --mandir '$(MANDIR)' --home '$(STAMP_HOME)' $(INSTALL_FLAGS) \
+	  $(if $(filter 1,$(INSTALL_SENDMAIL)),--sendmail-links)
 
 uninstall:
 	@sh etc/install.sh --uninstall --destdir '$(DESTDIR)' --sbindir '$(SBINDIR)' --mandir '$(MANDIR)'

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "utf8.h"
+
 struct cur {
 	const char	*s;
 	size_t		 len, pos;
@@ -23,38 +25,6 @@ static int
 peek(const struct cur *c)
 {
 	return c->pos < c->len ? (unsigned char)c->s[c->pos] : -1;
-}
-
-/*
- * Length of a valid UTF-8 sequence for a non-ASCII character at p (at most
- * avail bytes): 2..4, or 0 when invalid (overlong, surrogate, > U+10FFFF).
- */
-static size_t
-utf8_len(const unsigned char *p, size_t avail)
-{
-	size_t		 n;
-	unsigned	 cp;
-
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		n = 2, cp = p[0] & 0x1f;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		n = 3, cp = p[0] & 0x0f;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		n = 4, cp = p[0] & 0x07;
-	else
-		return 0;
-	if (avail < n)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	if ((n == 3 && cp < 0x800) ||
-	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
 }
 
 /* Consume one UTF-8 character if allowed: its length, 0 if none, -1 error. */
@@ -69,7 +39,7 @@ take_utf8(struct cur *c, enum addr_error *err)
 		*err = ADDR_E8BIT;
 		return -1;
 	}
-	n = utf8_len((const unsigned char *)c->s + c->pos, c->len - c->pos);
+	n = utf8_seqlen((const unsigned char *)c->s + c->pos, c->len - c->pos);
 	if (n == 0) {
 		*err = ADDR_E8BIT;
 		return -1;

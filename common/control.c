@@ -122,8 +122,8 @@ ctl_list_has(const struct ctl_list *l, const char *s)
 	return 0;
 }
 
-static int
-list_add(struct ctl_list *l, const char *s, size_t len)
+int
+ctl_list_add(struct ctl_list *l, const char *s, size_t len)
 {
 	char	**v, *item;
 
@@ -202,7 +202,7 @@ parse_lines(const char *path, const char *buf, size_t len, struct ctl_list *out,
 			n--;
 		if (n == 0)
 			continue;
-		if (list_add(out, s, n) == -1)
+		if (ctl_list_add(out, s, n) == -1)
 			return -1;
 		if (*first == 0)
 			*first = lineno;
@@ -346,7 +346,7 @@ computed_default(const struct ctl_def *d, struct ctl_list *out,
 		if (gethostname(host, sizeof host) == -1 || host[0] == '\0')
 			strlcpy(host, "localhost", sizeof host);
 		host[sizeof host - 1] = '\0';
-		return list_add(out, host, strlen(host));
+		return ctl_list_add(out, host, strlen(host));
 	}
 	if (strcmp(d->name, "locals") != 0) {
 		log_warnx("reason=\"bug: control file %s has no default\"", d->name);
@@ -356,9 +356,9 @@ computed_default(const struct ctl_def *d, struct ctl_list *out,
 	if (setting_items(ctl_lookup("me"), &me, o, depth + 1) == -1)
 		return -1;
 	if (me.n > 0 && strcasecmp(me.items[0], "localhost") != 0)
-		rc = list_add(out, me.items[0], strlen(me.items[0]));
+		rc = ctl_list_add(out, me.items[0], strlen(me.items[0]));
 	if (rc == 0)
-		rc = list_add(out, "localhost", strlen("localhost"));
+		rc = ctl_list_add(out, "localhost", strlen("localhost"));
 	ctl_list_free(&me);
 	o->line = 0;
 	return rc;
@@ -395,7 +395,7 @@ default_items(const struct ctl_def *d, struct ctl_list *out, struct origin *o,
 	for (p = d->def; *p != '\0'; p += n + (nl != NULL)) {
 		nl = strchr(p, '\n');
 		n = nl != NULL ? (size_t)(nl - p) : strlen(p);
-		if (n > 0 && list_add(out, p, n) == -1)
+		if (n > 0 && ctl_list_add(out, p, n) == -1)
 			return -1;
 	}
 	return 0;

@@ -59,6 +59,8 @@ int  ctl_list(const char *name, struct ctl_list *out);
  * error.
  */
 int  ctl_read_file(const char *path, struct ctl_list *out);
+/* Append a copy of s[0..len) as an item. 0, or -1 (ENOMEM). */
+int  ctl_list_add(struct ctl_list *, const char *s, size_t len);
 /* Is s (ASCII-case-insensitively) one of the items? */
 int  ctl_list_has(const struct ctl_list *, const char *s);
 void ctl_list_free(struct ctl_list *);

@@ -38,19 +38,7 @@ trim(char *s)
 static int
 add_target(struct ctl_list *l, const char *t)
 {
-	char	**v, *d;
-
-	if (*t == '\0')
-		return 0;
-	if ((d = strdup(t)) == NULL)
-		return -1;
-	if ((v = reallocarray(l->items, l->n + 1, sizeof *v)) == NULL) {
-		free(d);
-		return -1;
-	}
-	v[l->n++] = d;
-	l->items = v;
-	return 0;
+	return *t == '\0' ? 0 : ctl_list_add(l, t, strlen(t));
 }
 
 int

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "fsutil.h"
@@ -29,11 +30,23 @@ memfd_with(const char *name, const void *data, size_t len)
 int
 run_queue(int msgfd, int envfd)
 {
+	return run_queue_prog(NULL, msgfd, envfd);
+}
+
+int
+run_queue_prog(const char *path, int msgfd, int envfd)
+{
 	char	 prog[PATH_MAX];
 	int	 status, saved;
 	pid_t	 pid;
+	int	 named = path != NULL;
 
-	if (sibling_path(prog, sizeof prog, "stamp-queue") == -1 || (pid = fork()) == -1) {
+	if (named && strlcpy(prog, path, sizeof prog) >= sizeof prog) {
+		errno = ENAMETOOLONG;
+		named = -1;
+	}
+	if (named == -1 || (!named && sibling_path(prog, sizeof prog, "stamp-queue") == -1) ||
+	    (pid = fork()) == -1) {
 		saved = errno;
 		close(msgfd);
 		close(envfd);
@@ -43,7 +56,7 @@ run_queue(int msgfd, int envfd)
 	if (pid == 0) {
 		if (dup2(msgfd, 0) == -1 || dup2(envfd, 1) == -1)
 			_exit(QX_BUG);
-		execl(prog, "stamp-queue", (char *)NULL);
+		execl(prog, named ? prog : "stamp-queue", (char *)NULL);
 		_exit(QX_BUG);
 	}
 	close(msgfd);

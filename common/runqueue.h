@@ -13,6 +13,11 @@
 
 /* stamp-queue's exit code (common/qexit.h), or -1 with errno when it could not run. Closes both fds. */
 int run_queue(int msgfd, int envfd);
+/*
+ * The same with another queue program (a qmail-queue filter, named by
+ * STAMPQUEUE for stamp-inject); prog NULL is the sibling stamp-queue.
+ */
+int run_queue_prog(const char *prog, int msgfd, int envfd);
 /* A memfd holding data, at offset 0; -1 with errno. */
 int memfd_with(const char *name, const void *data, size_t len);
 

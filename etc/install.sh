@@ -7,9 +7,14 @@
 # Never overwrites control files, users or queued mail: running it again
 # upgrades the programs and repairs the home. --users-only (as root) only
 # creates the users; the integration tests use it.
+#
+# stamp-inject is also linked as sendmail and mailq in the sbin folder;
+# --sendmail-links (`make install INSTALL_SENDMAIL=1`) links /usr/sbin/sendmail,
+# /usr/lib/sendmail and /usr/bin/mailq to it too, but never replaces a file
+# there that is not already a link to a stamp-inject: it says so and leaves it.
 set -eu
 
-bindir= destdir= sbindir= mandir= home= invoker=0 uninstall=0 usersonly=0
+bindir= destdir= sbindir= mandir= home= invoker=0 uninstall=0 usersonly=0 syslinks=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--bindir) bindir=$2; shift ;;
@@ -20,6 +25,7 @@ while [ $# -gt 0 ]; do
 	--as-invoker) invoker=1 ;;
 	--uninstall) uninstall=1 ;;
 	--users-only) usersonly=1 ;;
+	--sendmail-links) syslinks=1 ;;
 	*) echo "install.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -32,7 +38,45 @@ asroot=0
 
 say() { echo "install: $*"; }
 
+# The names sendmail programs are found by, outside the sbin folder.
+system_links="/usr/sbin/sendmail /usr/lib/sendmail /usr/bin/mailq"
+
+# Is $1 a symbolic link to some stamp-inject?
+links_to_stamp() {
+	[ -L "$1" ] || return 1
+	case $(readlink "$1") in
+	stamp-inject | */stamp-inject) return 0 ;;
+	esac
+	return 1
+}
+
+# Link $1 to $2, replacing only a missing name or a link to stamp-inject.
+link_inject() {
+	if [ -e "$1" ] || [ -L "$1" ]; then
+		if ! links_to_stamp "$1"; then
+			say "NOT replacing $1: it is not a link to stamp-inject (another MTA's?);" \
+				"remove it and install again to have stamp's sendmail there"
+			return 0
+		fi
+		rm -f "$1"
+	fi
+	mkdir -p "$(dirname "$1")"
+	ln -s "$2" "$1"
+	say "linked $1 -> $2"
+}
+
+remove_links() {
+	for l in "$destdir$sbindir/sendmail" "$destdir$sbindir/mailq"; do
+		links_to_stamp "$l" && rm -f "$l" && say "removed $l"
+	done
+	for l in $system_links; do
+		links_to_stamp "$destdir$l" && rm -f "$destdir$l" && say "removed $destdir$l"
+	done
+	return 0
+}
+
 if [ "$uninstall" = 1 ]; then
+	remove_links
 	for p in "$destdir$sbindir"/stamp-*; do
 		[ -e "$p" ] && rm -f "$p" && say "removed $p"
 	done
@@ -69,6 +113,13 @@ install_programs() {
 			install -m 0755 "$p" "$destdir$sbindir/$name"
 		fi
 	done
+	link_inject "$destdir$sbindir/sendmail" stamp-inject
+	link_inject "$destdir$sbindir/mailq" stamp-inject
+	if [ "$syslinks" = 1 ]; then
+		for l in $system_links; do
+			link_inject "$destdir$l" "$sbindir/stamp-inject"
+		done
+	fi
 	say "programs in $destdir$sbindir"
 }
 

@@ -76,30 +76,40 @@ qtool_options(int argc, char **argv, const char *usage)
 void
 qtool_options_ex(int argc, char **argv, const char *usage, int want_args, int *json)
 {
-	static const struct option opts[] = {
+	const struct qtool_opt extra[] = { { "json", NULL, json }, { NULL, NULL, NULL } };
+
+	qtool_getopt(argc, argv, usage, want_args, json != NULL ? extra : extra + 1);
+}
+
+void
+qtool_getopt(int argc, char **argv, const char *usage, int want_args,
+    const struct qtool_opt *extra)
+{
+	struct option opts[QTOOL_OPTS_MAX + 3] = {
 		{ "home", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
 	};
 	const char *home = NULL;
+	size_t n = 0;
 	int c;
 
+	for (; extra[n].name != NULL && n < QTOOL_OPTS_MAX; n++)
+		opts[2 + n] = (struct option){ extra[n].name,
+		    extra[n].value != NULL ? required_argument : no_argument, NULL, 256 + (int)n };
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
+		if (c == 'd')
 			home = optarg;
-			break;
-		case 'h':
+		else if (c == 'h') {
 			printf("%s", usage);
 			exit(0);
-		case 'j':
-			if (json != NULL) {
-				*json = 1;
-				break;
-			}
-			/* FALLTHROUGH */
-		default:
+		} else if (c >= 256 && (size_t)(c - 256) < n) {
+			const struct qtool_opt *o = &extra[c - 256];
+
+			if (o->value != NULL)
+				*o->value = optarg;
+			else
+				*o->flag = 1;
+		} else {
 			fprintf(stderr, "%s", usage);
 			exit(2);
 		}

@@ -24,6 +24,16 @@ int qlist_collect(const char *queue, struct qentry **out, size_t *n);
 void qtool_options(int argc, char **argv, const char *usage);
 /* The same, with positional arguments allowed (from optind on) and --json when json != NULL. */
 void qtool_options_ex(int argc, char **argv, const char *usage, int want_args, int *json);
+/* A tool's own long option: a value stored in *value, or a switch setting *flag to 1. */
+struct qtool_opt {
+	const char   *name;
+	const char  **value;
+	int          *flag;
+};
+#define QTOOL_OPTS_MAX 8
+/* The common options plus extra (ending in a NULL name; at most QTOOL_OPTS_MAX). */
+void qtool_getopt(int argc, char **argv, const char *usage, int want_args,
+    const struct qtool_opt *extra);
 /* "Nd Nh" style age: 45s, 3m12s, 2h5m, 4d1h. */
 void qtool_age(char *out, size_t outsz, long long seconds);
 

@@ -84,8 +84,12 @@ main(int argc, char **argv)
 	char q[LOG_QUOTE_MAX];
 	int code, idfd;
 
-	(void)argv;
 	log_init("stamp-queue");
+	if (argc == 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+		printf("usage: stamp-queue <message >&envelope (qmail-queue's interface: "
+		    "the message on fd 0, the envelope on fd 1)\n");
+		return 0;
+	}
 	if (argc > 1)
 		fatalx(QX_BUG, "reason=\"stamp-queue takes no arguments\"");
 	signal(SIGPIPE, SIG_IGN);

@@ -50,7 +50,7 @@ def test_install_as_root_owners_and_modes():
         pwd.getpwnam(u)
     assert owner(os.path.join(sbin, "stamp-queue")) == ("stampq", "root", 0o4711)
     for p in os.listdir(sbin):
-        if p != "stamp-queue":
+        if p != "stamp-queue" and not os.path.islink(os.path.join(sbin, p)):
             assert owner(os.path.join(sbin, p))[2] == 0o755, p
     assert owner(os.path.join(home, "queue")) == ("stampq", "stamps", 0o750)
     assert owner(os.path.join(home, "queue/lock"))[:2] == ("stampq", "stamps")
