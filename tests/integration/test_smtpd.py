@@ -337,3 +337,13 @@ def test_inetd_style_socket_on_fd0():
     _, err = p.communicate(timeout=20)
     assert p.returncode == 0
     assert b"ip=127.0.0.1" in err, err
+
+
+def test_smtp_source_under_tcpserver():
+    s = Smtpd()
+    r = stamptest.run(["smtp-source", "-s", "8", "-m", "40", "-l", "3000", "-c",
+                       "-f", FROM, "-t", "bob@example.org", "127.0.0.1:%d" % s.port], timeout=120)
+    assert r.code == 0, r
+    got = s.deliver(40, user="bob", timeout=120)
+    assert len(got) == 40
+    s.stop()
