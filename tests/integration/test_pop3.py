@@ -306,8 +306,16 @@ def test_big_maildir_login_is_fast():
     c.quit()
     took = time.monotonic() - t0
     assert count == 50001, count
-    print("50,001 messages: login+STAT+UIDL+QUIT in %.3f s" % took)
-    assert took < 5, took   # well under a second on a quiet machine; bounded for a loaded one
+    # Again, now that cur/ holds them all (no renames): what a daily login costs,
+    # with a client that only reads (poplib's parsing of 50,000 lines is slow).
+    t0 = time.monotonic()
+    out = raw_session("127.0.0.1", port, [b"USER alice", b"PASS pw-alice", b"STAT", b"UIDL", b"QUIT"])
+    again = time.monotonic() - t0
+    assert b"\r\n+OK 50001 " in out and out.count(b"\r\n") == 50001 + 7, out[-200:]
+    print("50,001 messages: login+STAT+UIDL+QUIT in %.3f s (first, moving new/ to cur/), "
+          "%.3f s (next)" % (took, again))
+    # Well under a second on a quiet machine; bounded loosely for a loaded one.
+    assert took < 5 and again < 3, (took, again)
 
 
 def test_idle_timeout_ends_the_session_and_removes_nothing():
