@@ -57,3 +57,59 @@ def test_delivery_to_a_real_postfix():
     assert "said: 550 5.1.1 <nobody@pf.test>" in log, log
     assert "rcpt=bob@pf.test status=delivered" in log
     assert "host=mx.pf.test ip=127.0.0.7" in log
+
+
+def test_submission_to_a_postfix_mx_end_to_end():
+    """swaks, authenticated on stamp-smtpd's submission port, sends to a
+    remote domain; stamp-remote finds its MX in DNS and the message lands in
+    the real Postfix's Maildir, byte for byte as sent, below the trace lines."""
+    if remotetest.needs_root("port 25 and a Postfix instance"):
+        return
+    import subprocess
+    import tempfile
+    from smtpdtest import Smtpd
+    dnsdir = tempfile.mkdtemp(prefix="stamp-dns.")
+    stamptest.add_cleanup(__import__("shutil").rmtree, dnsdir, True)
+    d = remotetest.Dns(["mx-host=far.test,mx.far.test,10", "host-record=mx.far.test,127.0.0.7"],
+                       dnsdir)
+    # A real SHA-512 crypt hash, checked by the real stamp-checkpw.
+    h = subprocess.run(["openssl", "passwd", "-6", "s3cret"], stdout=subprocess.PIPE,
+                       check=True).stdout.decode().strip()
+    s = Smtpd(submission=True, users="alice:%s:\n" % h,
+              controls={"nameservers": d.server(), "timeoutdns": 2, "timeoutconnect": 5,
+                        "me": "mx.example.org", "helohost": "mx.example.org"})
+    with open(s.checkpw, "w") as f:
+        f.write("#!/bin/sh\nexec %s \"$@\"\n" % stamptest.bin_path("stamp-checkpw"))
+    top = os.path.join(s.home.top, "postfix")
+    os.makedirs(top)
+    os.chmod(top, 0o755)
+    users = os.path.join(top, "vmailbox")
+    with open(users, "w") as f:
+        f.write("dave@far.test dave/\n")
+    pf = peers.Postfix(top, 25, domain="far.test", host="127.0.0.7", extra={
+        "inet_interfaces": "127.0.0.1",
+        "virtual_mailbox_maps": "texthash:" + users,
+        "smtpd_peername_lookup": "no",
+    })
+    stamptest.add_cleanup(pf.stop)
+    pf.start()
+    body = "First line.\n.A line that starts with a dot.\nLast line."
+    r = stamptest.run(["swaks", "--server", "127.0.0.1:%d" % s.port, "--auth", "PLAIN",
+                       "--auth-user", "alice", "--auth-password", "s3cret",
+                       "--from", "alice@example.org", "--to", "dave@far.test",
+                       "--header", "Subject: across", "--body", body], timeout=60)
+    assert r.code == 0 and "250 2.0.0" in r.text(), r
+    s.t.start()
+    files = lambda: sorted(glob.glob(os.path.join(pf.mail, "dave", "new", "*")))
+    stamptest.wait_for(lambda: files(), 60, step=0.2,
+                       what="dave's message at Postfix (%s / %s)" % (s.t.logtext()[-2000:],
+                                                                    pf.log()[-2000:]))
+    with open(files()[0], "rb") as f:
+        data = f.read()
+    assert b"by mx.far.test (Postfix)" in data, data[:600]
+    assert b"with ESMTPSA" in data or b"with ESMTPA" in data, data[:1200]
+    # swaks ends its body with an empty line of its own.
+    assert data.rstrip(b"\n").endswith(body.encode()), data[-200:]
+    assert b"\n.A line that starts with a dot.\n" in data
+    assert "rcpt=dave@far.test status=delivered" in s.t.logtext()
+    s.stop()
