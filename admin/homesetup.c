@@ -115,6 +115,45 @@ users_owner(const char *home)
 	return close(fd);
 }
 
+/*
+ * RFC 5321 4.5.1: postmaster must reach someone. A new home gets an aliases
+ * file sending it to a Maildir of its own under mail/, owned like every
+ * virtual mailbox, until the administrator names a person. An existing
+ * aliases file is never touched.
+ */
+static int
+write_postmaster(const char *home, int owned, uid_t uid, gid_t gid)
+{
+	static const char line[] = "# RFC 5321 wants postmaster; send it to a person:\n"
+	    "#   postmaster: you@example.org\n"
+	    "postmaster: ./mail/postmaster/Maildir/\n";
+	static const char *const subs[] = { "mail/postmaster", "mail/postmaster/Maildir",
+	    "mail/postmaster/Maildir/tmp", "mail/postmaster/Maildir/new",
+	    "mail/postmaster/Maildir/cur" };
+	char path[4096];
+	struct stat st;
+
+	if (sub(path, sizeof path, home, "aliases") == -1)
+		return -1;
+	if (lstat(path, &st) == 0 || errno != ENOENT)
+		return 0;
+	for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++) {
+		char dir[4096];
+
+		if (sub(dir, sizeof dir, home, subs[i]) == -1 || make_dir(dir, 0700) == -1)
+			return -1;
+		if (owned && chown(dir, uid, gid) == -1) {
+			log_warn("action=chown path=%s", dir);
+			return -1;
+		}
+	}
+	if (write_file_atomic(path, line, sizeof line - 1, 0644) == -1) {
+		log_warn("action=write path=%s", path);
+		return -1;
+	}
+	return 0;
+}
+
 int
 home_setup(const char *home, int owners)
 {
@@ -141,6 +180,8 @@ home_setup(const char *home, int owners)
 		log_warn("action=chown path=%s", path);
 		return -1;
 	}
+	if (write_postmaster(home, ownp != NULL, mail_uid, mail_gid) == -1)
+		return -1;
 	/* stamp-remote's memory of unreachable exchangers (remote/tcpto): stampr's alone. */
 	if (sub(path, sizeof path, home, "remote") == -1 || make_dir(path, 0700) == -1)
 		return -1;

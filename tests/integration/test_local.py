@@ -59,8 +59,9 @@ class Local:
         self.home.control("retrymax", 1)
         for k, v in (controls or {}).items():
             self.home.control(k, v)
-        with open(self.home.path("aliases"), "w") as f:
-            f.write(aliases.replace("OUT", self.out))
+        if aliases is not None:      # None: keep the aliases stamp-setup wrote
+            with open(self.home.path("aliases"), "w") as f:
+                f.write(aliases.replace("OUT", self.out))
         with open(self.home.path("users"), "w") as f:
             f.write(users)
         self.log = os.path.join(self.home.top, "send.log")
@@ -316,3 +317,18 @@ def test_crash_of_the_scheduler_loses_no_delivery():
     assert not missing, sorted(missing)[:10]
     print("    crash test: %d messages, %d files, %d delivered twice" % (
         n, len(seqs), len(seqs) - len(set(seqs))))
+
+
+def test_new_home_delivers_postmaster():
+    """RFC 5321 wants postmaster: a new home's aliases send it to a Maildir
+    of its own, at any local domain, so that nothing for postmaster bounces."""
+    t = Local(aliases=None)
+    with open(t.home.path("aliases")) as f:
+        assert "postmaster: ./mail/postmaster/Maildir/" in f.read()
+    t.queue(["postmaster@example.org", "PostMaster@example.org"])
+    t.start()
+    t.wait_empty()
+    got = t.maildir(t.home.path("mail", "postmaster", "Maildir"))
+    assert len(got) == 2, (got, t.logtext()[-2000:])
+    assert "status=failed" not in t.logtext()
+    t.stop()
