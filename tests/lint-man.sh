@@ -56,5 +56,23 @@ for prog in $(echo "$progs" | tr ' ' '\n' | sort -u); do
 		status=1
 	fi
 done
+# Every program's page has the sections a sysadmin looks for, and every
+# option of its SYNOPSIS is described in an item of its own (.It Fl ...).
+for page in man/*.8; do
+	[ -e "$page" ] || continue
+	for sec in NAME SYNOPSIS DESCRIPTION FILES ENVIRONMENT "EXIT STATUS" EXAMPLES "SEE ALSO"; do
+		if ! grep -q "^\.Sh $sec\$" "$page"; then
+			echo "lint-man: $page has no section $sec"
+			status=1
+		fi
+	done
+	for flag in $(sed -n '/^\.Sh SYNOPSIS/,/^\.Sh /p' "$page" |
+		grep -oE 'Fl [^ ]+' | sed 's/^Fl //' | sort -u); do
+		if ! grep -qE "^\.It (.* )?Fl $flag( |\$)" "$page"; then
+			echo "lint-man: $page: option $flag of its SYNOPSIS is not described (.It Fl $flag)"
+			status=1
+		fi
+	done
+done
 [ "$status" = 0 ] && echo "lint-man: $n pages ok"
 exit $status
