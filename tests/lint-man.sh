@@ -33,6 +33,8 @@ for name in $(sed -En 's/^	(NUM|STR|LIST)\("([a-z0-9]*)".*/\2/p' common/control.
 		status=1
 	fi
 done
+# Each setting's type, default and bounds are the table's.
+python3 tests/lint-control.py || status=1
 # Control files read by name anywhere in the code (a call may span lines).
 for name in $(cat common/*.c smtpd/*.c queue/*.c deliver/*.c popd/*.c auth/*.c admin/*.c \
 	2>/dev/null | tr '\n' ' ' |
