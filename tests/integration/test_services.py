@@ -139,3 +139,47 @@ def test_systemd_units_verify():
         # Only what is about our unit: the host's own units may have faults of their own.
         ours = [l for l in r.text().splitlines() if name in l]
         assert r.code == 0 and not ours, (name, r)
+
+
+def exec_start(inst, unit, port, default_port):
+    """The unit's ExecStart as words, on loopback port instead of every address's default."""
+    line = [l for l in inst.service("systemd/" + unit).splitlines() if l.startswith("ExecStart=")]
+    assert len(line) == 1, line
+    words = line[0][len("ExecStart="):].split()
+    for old, new in (("0.0.0.0:%d" % default_port, "127.0.0.1:%d" % port),
+                     ("[::]:%d" % default_port, "[::1]:%d" % port)):
+        assert old in words, words
+        words[words.index(old)] = new
+    return words
+
+
+def test_systemd_exec_start_lines_serve():
+    """What systemd would run, run by hand (as root, as the units say): the
+    pre-forking stamp-smtpd on IPv4 and IPv6 loopback, a message through each."""
+    if needs_root():
+        return
+    inst = Installed()
+    inst.start_scheduler()
+    port = stamptest.free_port()
+    words = exec_start(inst, "stamp-smtpd.service", port, 25)
+    log = open(os.path.join(inst.top, "smtpd.log"), "ab")
+    p = stamptest.spawn(words, stdout=log, stderr=log, env=stamptest.no_leak_check())
+    log.close()
+    stamptest.add_cleanup(p.terminate)
+    peers.wait_port("127.0.0.1", port, timeout=20)
+    send_one(port, "systemd")
+    try:
+        c = smtplib.SMTP("::1", port, timeout=20)
+        stamptest.add_cleanup(c.close)
+        assert c.sendmail("sender@outside.example", ["alice@stamp.test"],
+                          MSG % (b"systemd6", b"systemd6")) == {}
+        c.quit()
+        want = 2
+    except OSError as e:
+        print("    no IPv6 loopback here (%s): IPv4 only" % e)
+        want = 1
+    got = inst.wait_delivered(want)
+    assert any(b"hello from systemd\n" in m for m in got), got
+    # SIGTERM, as systemctl stop sends it: the server ends within the unit's bound.
+    p.terminate()
+    assert p.wait(timeout=75) is not None
