@@ -14,6 +14,7 @@
 
 #include <getopt.h>
 #include <pwd.h>
+#include <stdnoreturn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,7 +47,8 @@ usage(int code)
 {
 	fprintf(code ? stderr : stdout,
 	    "usage: stamp-run [--home DIR] [--smtp ADDR:PORT] [--submission ADDR:PORT]"
-	    " [--pop3 ADDR:PORT]\n");
+	    " [--pop3 ADDR:PORT]\n"
+	    "       stamp-run [--home DIR] --check   (runs stamp-check)\n");
 	exit(code);
 }
 
@@ -66,6 +68,21 @@ set_addr(struct listener *l, const char *addr)
 	l->asked = 1;
 }
 
+/* --check: the installation's checker, stamp-check, beside this program. */
+static noreturn void
+exec_check(const char *home)
+{
+	char	 path[HOME_PATH_MAX];
+	char	*argv[] = { "stamp-check", "--home", (char *)home, NULL };
+
+	if (sibling_path(path, sizeof path, "stamp-check") == -1)
+		fatalx(2, "reason=\"path of stamp-check too long\"");
+	if (home == NULL)
+		argv[1] = NULL;
+	execv(path, argv);
+	fatal(2, "action=exec path=%s", path);
+}
+
 static const char *
 parse_options(int argc, char **argv)
 {
@@ -74,11 +91,12 @@ parse_options(int argc, char **argv)
 		{ "smtp", required_argument, NULL, 's' },
 		{ "submission", required_argument, NULL, 'u' },
 		{ "pop3", required_argument, NULL, 'p' },
+		{ "check", no_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char	*home = NULL;
-	int		 c;
+	int		 c, check = 0;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
@@ -86,12 +104,15 @@ parse_options(int argc, char **argv)
 		case 's': set_addr(&listeners[0], optarg); break;
 		case 'u': set_addr(&listeners[1], optarg); break;
 		case 'p': set_addr(&listeners[2], optarg); break;
+		case 'c': check = 1; break;
 		case 'h': usage(0); break;
 		default: usage(2);
 		}
 	}
 	if (optind != argc)
 		usage(2);
+	if (check)
+		exec_check(home);
 	return home;
 }
 

@@ -1,14 +1,39 @@
 /* log.c: `program: key=value` lines on stderr, one write(2) each. */
 #include "log.h"
 
+#include <sys/socket.h>
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 
 static const char *progname = "stamp";
+static int to_syslog;
+
+/*
+ * inetd and xinetd give a server the client's TCP socket as fds 0, 1 and 2:
+ * a log line written to stderr would go to the client, in the middle of
+ * the protocol. When stderr is a TCP socket, lines go to syslog (LOG_MAIL)
+ * instead. A Unix socket (systemd's journal stream) stays stderr.
+ */
+static int
+stderr_is_tcp(void)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 len = sizeof ss;
+	struct stat		 st;
+
+	if (fstat(STDERR_FILENO, &st) == -1 || !S_ISSOCK(st.st_mode))
+		return 0;
+	if (getsockname(STDERR_FILENO, (struct sockaddr *)&ss, &len) == -1)
+		return 0;
+	return ss.ss_family == AF_INET || ss.ss_family == AF_INET6;
+}
 
 void
 log_init(const char *name)
@@ -16,6 +41,9 @@ log_init(const char *name)
 	const char *slash = strrchr(name, '/');
 
 	progname = slash ? slash + 1 : name;
+	to_syslog = stderr_is_tcp();
+	if (to_syslog)
+		openlog(progname, LOG_PID | LOG_NDELAY, LOG_MAIL);
 }
 
 const char *
@@ -49,6 +77,13 @@ log_emit(const char *level, const char *err, const char *fmt, va_list ap)
 	if (n >= sizeof line - 1) {
 		n = sizeof line - 1;
 		memcpy(line + n - 3, "...", 3);
+	}
+	if (to_syslog) {
+		line[n] = '\0';
+		size_t skip = strlen(progname) + 2;
+
+		syslog(level == NULL ? LOG_INFO : LOG_WARNING, "%s", n > skip ? line + skip : line);
+		return;
 	}
 	line[n++] = '\n';
 	/* Nothing sensible to do when stderr itself fails. */

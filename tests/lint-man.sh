@@ -33,6 +33,8 @@ for name in $(sed -En 's/^	(NUM|STR|LIST)\("([a-z0-9]*)".*/\2/p' common/control.
 		status=1
 	fi
 done
+# Each setting's type, default and bounds are the table's.
+python3 tests/lint-control.py || status=1
 # Control files read by name anywhere in the code (a call may span lines).
 for name in $(cat common/*.c smtpd/*.c queue/*.c deliver/*.c popd/*.c auth/*.c admin/*.c \
 	2>/dev/null | tr '\n' ' ' |
@@ -55,6 +57,24 @@ for prog in $(echo "$progs" | tr ' ' '\n' | sort -u); do
 		echo "lint-man: $prog has no page man/$prog.8"
 		status=1
 	fi
+done
+# Every program's page has the sections a sysadmin looks for, and every
+# option of its SYNOPSIS is described in an item of its own (.It Fl ...).
+for page in man/*.8; do
+	[ -e "$page" ] || continue
+	for sec in NAME SYNOPSIS DESCRIPTION FILES ENVIRONMENT "EXIT STATUS" EXAMPLES "SEE ALSO"; do
+		if ! grep -q "^\.Sh $sec\$" "$page"; then
+			echo "lint-man: $page has no section $sec"
+			status=1
+		fi
+	done
+	for flag in $(sed -n '/^\.Sh SYNOPSIS/,/^\.Sh /p' "$page" |
+		grep -oE 'Fl [^ ]+' | sed 's/^Fl //' | sort -u); do
+		if ! grep -qE "^\.It (.* )?Fl $flag( |\$)" "$page"; then
+			echo "lint-man: $page: option $flag of its SYNOPSIS is not described (.It Fl $flag)"
+			status=1
+		fi
+	done
 done
 [ "$status" = 0 ] && echo "lint-man: $n pages ok"
 exit $status

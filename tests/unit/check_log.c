@@ -9,6 +9,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include "log.h"
 #include "tests/unit/ckmain.h"
 
@@ -44,6 +47,63 @@ capture_end(char *out, size_t outsz)
 	cap_fd = saved_fd = -1;
 	return (size_t)n;
 }
+
+/*
+ * As inetd starts a server: fd 2 is the client's TCP connection. A log line
+ * must not reach the client (it goes to syslog); on a Unix socket (systemd's
+ * journal stream) it stays on stderr. peer gets the other end.
+ */
+static int
+stderr_on_socket(int tcp, int *peer)
+{
+	struct sockaddr_in	 sin = { .sin_family = AF_INET };
+	socklen_t		 len = sizeof sin;
+	int			 l, c, a, sv[2];
+
+	saved_fd = dup(STDERR_FILENO);
+	ck_assert_int_ge(saved_fd, 0);
+	if (!tcp) {
+		ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+		*peer = sv[1];
+		return sv[0];
+	}
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_ge(l = socket(AF_INET, SOCK_STREAM, 0), 0);
+	ck_assert_int_eq(bind(l, (struct sockaddr *)&sin, sizeof sin), 0);
+	ck_assert_int_eq(listen(l, 1), 0);
+	ck_assert_int_eq(getsockname(l, (struct sockaddr *)&sin, &len), 0);
+	ck_assert_int_ge(c = socket(AF_INET, SOCK_STREAM, 0), 0);
+	ck_assert_int_eq(connect(c, (struct sockaddr *)&sin, sizeof sin), 0);
+	ck_assert_int_ge(a = accept(l, NULL, NULL), 0);
+	close(l);
+	*peer = c;
+	return a;
+}
+
+START_TEST(tcp_stderr_goes_to_syslog)
+{
+	char	 buf[256];
+	int	 peer, s = stderr_on_socket(_i, &peer);
+	ssize_t	 n;
+
+	ck_assert_int_eq(dup2(s, STDERR_FILENO), STDERR_FILENO);
+	log_init("stamp-test");
+	log_info("event=hello");
+	ck_assert_int_eq(dup2(saved_fd, STDERR_FILENO), STDERR_FILENO);
+	close(saved_fd);
+	close(s);
+	n = recv(peer, buf, sizeof buf - 1, MSG_DONTWAIT);
+	if (_i) {
+		/* TCP: nothing reached the client; the connection just ended. */
+		ck_assert_int_eq(n, 0);
+	} else {
+		ck_assert_int_gt(n, 0);
+		buf[n] = '\0';
+		ck_assert_str_eq(buf, "stamp-test: event=hello\n");
+	}
+	close(peer);
+}
+END_TEST
 
 static void
 setup(void)
@@ -283,6 +343,7 @@ main(void)
 	tcase_add_loop_test(tc, long_lines_are_cut, 0, 2);
 	tcase_add_loop_test(tc, fatal_exits, 0, 2);
 	tcase_add_test(tc, concurrent_lines_stay_whole);
+	tcase_add_loop_test(tc, tcp_stderr_goes_to_syslog, 0, 2);
 	tcase_add_loop_test(tc, quote_escapes, 0, sizeof quotes / sizeof quotes[0]);
 	tcase_add_loop_test(tc, quote_is_bounded, 8, 300);
 	tcase_add_test(tc, quote_plain_cut);
