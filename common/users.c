@@ -23,6 +23,15 @@ field(char *dst, size_t dstsz, const char *s, const char *e)
 	return 0;
 }
 
+static int
+has_control(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20)
+			return 1;
+	return 0;
+}
+
 int
 users_parse_line(const char *line, struct user_entry *out)
 {
@@ -42,6 +51,13 @@ users_parse_line(const char *line, struct user_entry *out)
 		return -1;
 	for (char *p = out->name; *p != '\0'; p++)
 		*p = (char)tolower((unsigned char)*p);
+	/* The name is the default Maildir's folder under mail/: never a path
+	 * ("../x", "a/b"), a hidden name, or one with blanks or control bytes. */
+	if (out->name[0] == '.' || strpbrk(out->name, "/ \t\r\n\v\f\x7f") != NULL ||
+	    has_control(out->name)) {
+		memset(out, 0, sizeof *out);
+		return -1;
+	}
 	return 0;
 }
 

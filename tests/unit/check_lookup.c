@@ -58,7 +58,9 @@ static const char users[] =
     "malformed\n"
     "v-x:$6$x:\n"
     "w:$6$x:\n"
-    "erin+x:$6$x:\n";
+    "erin+x:$6$x:\n"
+    "../evil:$6$x:\n"
+    "sp ace:$6$x:\n";
 
 static const char vdomains[] =
     "virt.example:v\n"
@@ -89,6 +91,9 @@ static const struct lk_case cases[] = {
 	{ "carol+", "", LK_VIRTUAL, "carol", "", "/mail/c/Maildir/" },
 	{ "erin+x", "", LK_VIRTUAL, "erin+x", "", "/mail/erin+x/Maildir/" },
 	{ "erin+y", "", LK_UNKNOWN, "", "", NULL },
+	/* Names that would be paths under mail/ are never users. */
+	{ "../evil", "", LK_UNKNOWN, "", "", NULL },
+	{ "sp ace", "", LK_UNKNOWN, "", "", NULL },
 	{ "alice+x", "", LK_ALIAS, "alice", "x", "/var/mail/alice" },
 	/* virtualdomains: x@virt.example is v-x; the domain's case is no matter. */
 	{ "x", "virt.example", LK_VIRTUAL, "v-x", "", "/mail/v-x/Maildir/" },
