@@ -134,6 +134,12 @@ def test_installed_suite_runs_each_program_as_its_user():
     if os.geteuid() != 0:
         print("    skipped: needs root")
         return
+    if is_san(stamptest.BUILD):
+        # LeakSanitizer cannot stop the threads of a set-user-ID process: the
+        # installed stamp-queue would die with "LeakSanitizer has encountered
+        # a fatal error" after its commit. Uids are no sanitizer matter.
+        print("    skipped: a sanitizer build (set-user-ID stamp-queue); the normal build runs it")
+        return
     top = tempfile.mkdtemp(prefix="stamppriv.")
     stamptest.add_cleanup(shutil.rmtree, top, True)
     os.chmod(top, 0o755)
@@ -195,8 +201,11 @@ def test_installed_suite_runs_each_program_as_its_user():
     # Mail for alice (local) and for elsewhere.example (remote: the silent server).
     import smtplib
     c = smtplib.SMTP("127.0.0.1", ports[0], timeout=30)
-    c.sendmail("a@example.org", ["alice@example.org"], b"Subject: local\r\n\r\nhi\r\n")
-    c.sendmail("a@example.org", ["x@elsewhere.example"], b"Subject: remote\r\n\r\nhi\r\n")
+    try:
+        c.sendmail("a@example.org", ["alice@example.org"], b"Subject: local\r\n\r\nhi\r\n")
+        c.sendmail("a@example.org", ["x@elsewhere.example"], b"Subject: remote\r\n\r\nhi\r\n")
+    except smtplib.SMTPException as e:
+        raise AssertionError("%r; log: %s" % (e, log()))
     c.quit()
     new = os.path.join(home, "mail", "alice", "Maildir", "new")
     stamptest.wait_for(lambda: os.path.isdir(new) and os.listdir(new), 30,

@@ -55,6 +55,12 @@ def relay(mode):
             c = smtp_greeted(s.port)
             c.send(b"EHLO client.example\r\n")
             c.reply()
+    # IDN domains with SMTPUTF8 are still foreign domains
+    c.send("MAIL FROM:<a@outside.example> SMTPUTF8\r\nRCPT TO:<x@b\u00fccher.example>\r\n"
+           "RCPT TO:<alice@b\u00fccher.example>\r\nRCPT TO:<x@\u0435xample.org>\r\nRSET\r\n".encode())
+    codes = c.codes(5)
+    if codes[1:4] != ["553"] * 3 and not all(x[:1] == "5" for x in codes[1:4]):
+        bad.append(("IDN with SMTPUTF8", codes))
     require(not bad, "relayed or not refused: %r" % bad)
     require(not queued(s), "a message was queued")
     # What is ours must still be accepted (else the refusals above prove
