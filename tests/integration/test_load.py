@@ -15,8 +15,8 @@ import stamptest
 from pop3env import Pop3
 from smtpdtest import Smtpd
 
-SMTP_SESSIONS = 200
-POP3_SESSIONS = 100
+SMTP_SESSIONS = int(os.environ.get("STAMP_LOAD_SMTP", "200"))
+POP3_SESSIONS = int(os.environ.get("STAMP_LOAD_POP3", "100"))
 SECONDS = 6           # how long every session stays busy
 
 
