@@ -69,6 +69,7 @@ rsmtp_next(struct rsmtp *s, const char *fmt, ...)
 enum rs_step
 rsmtp_next_io(struct rsmtp *s, enum rreply_status st, const char *after)
 {
+	s->broken = 1;     /* a server that did not answer in time will not answer QUIT */
 	if (st == RREPLY_BAD)
 		return rsmtp_next(s, "4.5.0 host %s [%s] sent a malformed reply to %s",
 		    s->host, s->ip, after);
@@ -229,7 +230,7 @@ rsmtp_quit(struct rsmtp *s)
 	struct rreply	 rep;
 
 	s->r.timeout_ms = s->w.timeout_ms = QUIT_TIMEOUT_MS;
-	if (s->w.err == 0 && send_line(s, "QUIT", "") == 0)
+	if (!s->broken && s->w.err == 0 && send_line(s, "QUIT", "") == 0)
 		(void)rreply_read(&s->r, &rep, NULL, NULL);
 	if (s->tls_on)
 		tlsio_close(&s->tls, QUIT_TIMEOUT_MS);

@@ -68,6 +68,7 @@ struct rsmtp {
 	int		 tls_want_verify;      /* for the hook: RS_TLS_VERIFY */
 	const char	*cafile;        /* NULL: the system's CA bundle */
 	char		 tls_desc[128];
+	int		 broken;        /* a reply timed out, or the stream broke: no QUIT */
 	/* Why the session cannot go on (a 4.x.x text), for RS_NEXT and RS_TLSFAIL. */
 	char		 err[512];
 };

@@ -120,6 +120,7 @@ send_data(struct rsmtp *s, const struct rs_msg *m, struct rs_rcpt *rc, size_t n)
 		    s->host, s->ip, strerror(s->w.err ? s->w.err : EIO));
 	}
 	if ((st = rreply_read(&s->r, &rep, NULL, NULL)) != RREPLY_OK) {
+		s->broken = 1;
 		/* It may have arrived: wait and try again, not elsewhere now. */
 		(void)snprintf(text, sizeof text, "4.4.2 host %s [%s] %s after the message was sent;"
 		    " it may have been delivered", s->host, s->ip,

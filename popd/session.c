@@ -216,10 +216,19 @@ run_checkpw(const char *cred, size_t credlen, const char *left, size_t leftlen, 
 		goto out;
 	}
 	if (pid == 0) {
-		/* fds 0 and 1: the client; 3 credentials, 4 leftover input, 5 verdict. */
-		if (dup2(rfd, 0) == -1 || dup2(wfd, 1) == -1 || dup2(cp[0], 3) == -1 ||
-		    dup2(lp[0], 4) == -1 || dup2(vp[1], 5) == -1)
-			_exit(111);
+		/*
+		 * fds 0 and 1: the client; 3 credentials, 4 leftover input, 5
+		 * verdict. Sources first above 10, so that no dup2 overwrites one
+		 * still to be copied.
+		 */
+		int src[5] = { rfd, wfd, cp[0], lp[0], vp[1] };
+
+		for (int k = 0; k < 5; k++)
+			if ((src[k] = fcntl(src[k], F_DUPFD_CLOEXEC, 10)) == -1)
+				_exit(111);
+		for (int k = 0; k < 5; k++)
+			if (dup2(src[k], k < 2 ? k : k + 1) == -1)
+				_exit(111);
 		execl(cpw, cpw, self, "--transaction", (char *)NULL);
 		_exit(111);
 	}
@@ -260,7 +269,7 @@ one_request(int sock, int rfd, int wfd, struct relay *relay, pid_t *t)
 	int		 r;
 
 	if ((r = read_full(sock, &cl, sizeof cl)) != 1)
-		return r == 0 ? -1 : -1;
+		return -1;	/* A is gone */
 	if (cl == STLS_REQUEST) {
 		v = relay != NULL && !relay->tls_on && relay_starttls(relay) == 0 ? 'K' : 'E';
 		if (write_full(sock, &v, 1) == -1 || v != 'K')
@@ -355,6 +364,28 @@ serve_relay(int sock, struct relay *rl, int inner_child)
 	return 0;
 }
 
+/* Close every descriptor but those in keep (fork, not exec, leaves them open). */
+static void
+close_all_but(int *keep, size_t n)
+{
+	unsigned	 lo = 0;
+
+	for (size_t i = 1; i < n; i++)		/* n is small: insertion sort */
+		for (size_t j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
+			int t = keep[j];
+
+			keep[j] = keep[j - 1];
+			keep[j - 1] = t;
+		}
+	for (size_t i = 0; i < n; i++) {
+		if ((unsigned)keep[i] > lo && close_range(lo, (unsigned)keep[i] - 1, 0) == -1)
+			fatal(111, "action=close_range");
+		lo = (unsigned)keep[i] + 1;
+	}
+	if (close_range(lo, ~0U, 0) == -1)
+		fatal(111, "action=close_range");
+}
+
 static struct tls *
 tls_server(void)
 {
@@ -407,13 +438,10 @@ popd_session(int rfd, int wfd)
 		return 111;
 	}
 	if (pid == 0) {
-		close(sp[0]);
-		if (rl != NULL) {
-			close(ip[0]);
-			close(rfd);
-			if (wfd != rfd)
-				close(wfd);
-		}
+		int keep[] = { 0, 1, 2, sp[1], arfd, awfd };
+
+		/* A keeps nothing else: no listening socket, no other client. */
+		close_all_but(keep, sizeof keep / sizeof keep[0]);
 		run_child(sp[1], arfd, awfd, geteuid() == 0 ? &unpriv : NULL, any, &peer, rl != NULL);
 	}
 	close(sp[1]);

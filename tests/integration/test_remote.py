@@ -284,3 +284,27 @@ def test_concurrencyperdomain_caps_connections():
     s.wait_empty(timeout=60)
     assert len(mx.messages()) == 6
     assert mx.max_concurrent() == 2, mx.max_concurrent()
+
+
+def test_silent_server_times_out_and_the_next_address_takes_it():
+    if remotetest.needs_root("port 25"):
+        return
+    s, d, _ = world(["mx-host=ex.test,mx1.ex.test,10", "mx-host=ex.test,mx2.ex.test,20",
+                     "host-record=mx1.ex.test,127.0.0.2", "host-record=mx2.ex.test,127.0.0.3"],
+                    controls={"timeoutremote": 2})
+
+    def silent(c, n):
+        c.sendall(b"220 slow.test ESMTP\r\n")
+        while c.recv(100):      # EHLO arrives and is never answered, until the client gives up
+            pass
+
+    RawServer("127.0.0.2", 25, silent)
+    second = FakeMX(s.home.top, "127.0.0.3", name="mx2.ex.test")
+    s.queue(["alice@ex.test"])
+    t = time.monotonic()
+    s.start()
+    s.wait_empty()
+    assert len(second.messages()) == 1
+    assert time.monotonic() - t >= 2
+    assert "mx1.ex.test [127.0.0.2] timed out waiting for the reply to EHLO" in s.logtext(), \
+        s.logtext()

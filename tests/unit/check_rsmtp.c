@@ -179,6 +179,9 @@ START_TEST(next_address)
 		ck_assert(d.open == RS_NEXT || d.trans == RS_NEXT);
 		ck_assert_str_eq(d.s.err, t[i].err);
 		ck_assert(!d.rc[0].done && !d.rc[1].done);
+		/* QUIT after a refusal; none to a server that broke off or timed out. */
+		rsmtp_quit(&d.s);
+		ck_assert_int_eq(d.cap.out.s != NULL && strstr(d.cap.out.s, "QUIT\r\n") != NULL, i < 2);
 		done(&d);
 	}
 }
