@@ -62,7 +62,7 @@ TEST_HELPERS = $(patsubst tests/helpers/%.c,$(O)/tests/bin/%,$(wildcard tests/he
 FUZZ_SRC   = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS  = $(patsubst tests/fuzz/%.c,$(O)/tests/fuzz/%,$(FUZZ_SRC))
 
-.PHONY: all deps check unit integration install uninstall run clean fuzz fuzz-bins unit-bins test-bins FORCE
+.PHONY: all deps check unit integration probes install uninstall run clean fuzz fuzz-bins unit-bins test-bins FORCE
 .DEFAULT_GOAL := all
 
 all: $(PROGRAMS)
@@ -139,6 +139,10 @@ unit: $(UNIT_TESTS)
 
 integration: test-bins
 	@sh tests/check.sh --integration-only $(O)
+
+# The hostile-client probes alone (make check runs them after the integration tests).
+probes: all
+	@python3 tests/probes/run.py --build $(O)
 
 # ---- install -------------------------------------------------------------
 install: all

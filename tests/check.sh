@@ -6,7 +6,8 @@
 #   check.sh --unit-only O          the unit suites of one build
 #   check.sh --integration-only O   the integration tests of one build
 #
-# Each unit binary counts as one test, and so does each integration test.
+# Each unit binary counts as one test, and so does each integration test
+# and each hostile-client probe (tests/probes: SAFE passes, UNSAFE fails).
 # A build is a sanitizer build when it is SANBUILD, when SAN=1 is in the
 # environment (make unit SAN=1), or when its binaries carry ASan; its
 # programs then write their reports into a folder of ours, and any report
@@ -21,6 +22,7 @@ usage() {
 
 UNIT_TIMEOUT=300        # seconds, for each unit binary
 INTEG_TIMEOUT=3600      # seconds, for one whole integration run (each test has its own bound)
+PROBE_TIMEOUT=900       # seconds, for one whole probe run (each probe has its own bound)
 
 cd "$(dirname "$0")/.." || exit 2
 ROOT=$(pwd)
@@ -167,6 +169,32 @@ run_integration() {
 	fi
 }
 
+# The hostile-client probes (tests/probes/run.py): each SAFE line counts as
+# a pass, each UNSAFE line as a failure.
+run_probes() {
+	build=$1
+	label=$2
+	if [ ! -f tests/probes/run.py ]; then
+		return
+	fi
+	echo "== $label/probes"
+	out="$REPORTS/probes.out"
+	timeout -k 10 "$PROBE_TIMEOUT" python3 tests/probes/run.py --build "$build" >"$out" 2>&1
+	rc=$?
+	cat "$out"
+	p=$(grep -c '^SAFE ' "$out")
+	f=$(grep -c '^UNSAFE ' "$out")
+	passed=$((passed + p))
+	failed=$((failed + f))
+	if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then
+		fail "$label/probes" "runner exit $rc"
+	fi
+	rm -f "$out"
+	if take_reports; then
+		fail "$label/probes" "sanitizer report outside any probe"
+	fi
+}
+
 run_build() {
 	what=$1
 	dir=$2
@@ -182,7 +210,7 @@ run_build() {
 	unit|all) run_unit "$build" "$label" ;;
 	esac
 	case "$what" in
-	integration|all) run_integration "$build" "$label" ;;
+	integration|all) run_integration "$build" "$label"; run_probes "$build" "$label" ;;
 	esac
 	plain_env
 }
