@@ -119,3 +119,20 @@ class RssSampler:
         self._stop.set()
         self._t.join(10)
         self.sample()
+
+
+def tree_cpu_seconds(root):
+    """CPU seconds (user + system) used so far by root and every descendant,
+    including the ones that ended and were reaped (their parents' cutime and
+    cstime): the difference over a run is what the run cost the system."""
+    hz = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in [root] + list(descendants(root)):
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                s = f.read()
+        except OSError:
+            continue
+        w = s[s.rindex(")") + 2:].split()
+        total += sum(int(x) for x in w[11:15])     # utime stime cutime cstime
+    return total / hz

@@ -123,6 +123,10 @@ class Stamp:
             raise RuntimeError("stamp-run did not say ready (%r); see %s" % (line, self.log.name))
         return self
 
+    def root_pid(self):
+        """The process whose tree is the whole instance (for CPU accounting)."""
+        return self.p.pid
+
     def stop(self):
         proc.stop(self.p, 100)
         self.p = None
@@ -146,6 +150,10 @@ class Postfix:
             os.makedirs(os.path.join(self.maildir, sub), exist_ok=True)
         chown_tree(self.maildir, pw.pw_uid, pw.pw_gid)
         return self
+
+    def root_pid(self):
+        with open(os.path.join(self.pf.queue, "pid", "master.pid")) as f:
+            return int(f.read())
 
     def stop(self):
         try:
