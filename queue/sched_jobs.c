@@ -40,6 +40,25 @@ log_result(const struct msg *m, const struct srcpt *r, char status,
 	    log_quotes(qt, sizeof qt, text));
 }
 
+/*
+ * Does this job's end complete m with every recipient delivered? Then
+ * finish() removes the message at once, and its K records need not be
+ * written: the agents made each delivery durable before they said K, so a
+ * crash before the removal can only deliver again (the queue's contract
+ * allows a repeat, never a loss). That saves the done log's create,
+ * fdatasync and unlink for every message delivered at the first try.
+ */
+static int
+completes_delivered(const struct msg *m)
+{
+	if (m->jobs != 1 || m->removing)
+		return 0;	/* another job still runs: its records must be kept */
+	for (size_t i = 0; i < m->n; i++)
+		if (m->r[i].st.state != RS_DELIVERED || m->r[i].busy)
+			return 0;
+	return 1;
+}
+
 /* Apply results for the job's recipients: "K text\n" lines, in order. */
 static void
 apply_results(struct sched *s, struct job *j, char *out, time_t now)
@@ -71,7 +90,7 @@ apply_results(struct sched *s, struct job *j, char *out, time_t now)
 			    r->st.text ? r->st.text : text[k], now);
 		r->busy = 0;
 	}
-	if (msg_log_append(m, &rec) == -1) {
+	if (!completes_delivered(m) && msg_log_append(m, &rec) == -1) {
 		/* Not on disk, so not done: try them all again (a repeat, never a loss). */
 		for (size_t k = 0; k < j->n; k++) {
 			struct srcpt *r = &m->r[j->idx[k]];

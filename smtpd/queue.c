@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,21 +33,66 @@ envelope(struct str *e, const char *sender, char *const *rcpts, size_t n)
 	return str_appendc(e, '\0');
 }
 
-/* In the child: the fds in place, then the program. */
-static noreturn void
-exec_queue(const char *prog, int msgfd, int envfd, int errfd, int idfd)
+/* environ with STAMP_QUEUE_IDFD=7 in front (a previous value is shadowed): malloc'd, or NULL. */
+static char **
+queue_environ(void)
 {
-	/* Move them above 7 first, so no dup2 below clobbers another. */
-	int m = fcntl(msgfd, F_DUPFD_CLOEXEC, 10), e = fcntl(envfd, F_DUPFD_CLOEXEC, 10);
-	int r = fcntl(errfd, F_DUPFD_CLOEXEC, 10), d = fcntl(idfd, F_DUPFD_CLOEXEC, 10);
+	static char	 idfd[] = "STAMP_QUEUE_IDFD=7";
+	size_t		 n = 0, k = 0;
+	char		**env;
 
-	if (m == -1 || e == -1 || r == -1 || d == -1 || dup2(m, 0) == -1 ||
-	    dup2(e, 1) == -1 || dup2(r, 6) == -1 || dup2(d, 7) == -1)
-		_exit(QX_BUG);
-	if (setenv("STAMP_QUEUE_IDFD", "7", 1) == -1)
-		_exit(QX_NOMEM);
-	execl(prog, prog, (char *)NULL);
-	_exit(QX_BUG);
+	while (environ[n] != NULL)
+		n++;
+	if ((env = calloc(n + 2, sizeof *env)) == NULL)
+		return NULL;
+	env[k++] = idfd;
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(environ[i], "STAMP_QUEUE_IDFD=", 17) != 0)
+			env[k++] = environ[i];
+	env[k] = NULL;
+	return env;
+}
+
+/*
+ * Start prog with msgfd on 0, envfd on 1, errfd on 6, idfd on 7. With
+ * posix_spawn (a vfork, not a copy of the worker's page tables: a fork
+ * and exec per message is most of a message's CPU). Each fd is first
+ * moved above all four, so that no dup2 onto 0, 1, 6 or 7 clobbers one
+ * still to be moved; the high copies are closed again. 0, or -1 with errno.
+ */
+static int
+spawn_queue(pid_t *pid, const char *prog, int msgfd, int envfd, int errfd, int idfd)
+{
+	const int	 src[4] = { msgfd, envfd, errfd, idfd }, dst[4] = { 0, 1, 6, 7 };
+	posix_spawn_file_actions_t fa;
+	char		*argv[] = { (char *)prog, NULL }, **env;
+	int		 high = 8, err = 0;
+
+	for (int i = 0; i < 4; i++)
+		if (src[i] >= high)
+			high = src[i] + 1;
+	if ((env = queue_environ()) == NULL)
+		return -1;
+	if ((err = posix_spawn_file_actions_init(&fa)) != 0) {
+		free(env);
+		errno = err;
+		return -1;
+	}
+	for (int i = 0; i < 4 && err == 0; i++)
+		err = posix_spawn_file_actions_adddup2(&fa, src[i], high + i);
+	for (int i = 0; i < 4 && err == 0; i++)
+		err = posix_spawn_file_actions_adddup2(&fa, high + i, dst[i]);
+	for (int i = 0; i < 4 && err == 0; i++)
+		err = posix_spawn_file_actions_addclose(&fa, high + i);
+	if (err == 0)
+		err = posix_spawn(pid, prog, &fa, NULL, argv, env);
+	posix_spawn_file_actions_destroy(&fa);
+	free(env);
+	if (err != 0) {
+		errno = err;
+		return -1;
+	}
+	return 0;
 }
 
 /* Read back up to outsz - 1 bytes of a memory file the child wrote. */
@@ -116,13 +162,11 @@ queue_message(void *ctx, int msgfd, const char *sender, char *const *rcpts,
 	    (envfd = memfd_with("stamp-smtpd-env", env.s, env.len)) == -1 ||
 	    (errfd = memfd_create("stamp-smtpd-fd6", MFD_CLOEXEC)) == -1 ||
 	    (idfd = memfd_create("stamp-smtpd-id", MFD_CLOEXEC)) == -1 ||
-	    (pid = fork()) == -1) {
+	    spawn_queue(&pid, prog, msgfd, envfd, errfd, idfd) == -1) {
 		log_warn("event=queue reason=\"cannot start the queue program\"");
 		snprintf(text, textsz, "cannot start the queue program");
 		goto out;
 	}
-	if (pid == 0)
-		exec_queue(prog, msgfd, envfd, errfd, idfd);
 	if ((code = child_wait(pid, QUEUE_WAIT_MS)) == -1) {
 		log_warn("event=queue reason=\"queue program did not finish\"");
 		snprintf(text, textsz, "queue program did not finish");

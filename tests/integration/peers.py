@@ -144,8 +144,8 @@ class Postfix:
 
 class DovecotPop3:
     """A private Dovecot POP3 server: its own base_dir and config, on
-    host:port, users from a passwd-file (plaintext passwords, for tests and
-    benchmarks only), each user's mail in maildir:MAILROOT/USER/Maildir,
+    host:port, users from a passwd-file (plaintext passwords, for tests, or
+    a password that starts with "{SCHEME}" as it is, e.g. "{CRYPT}$y$..."), each user's mail in maildir:MAILROOT/USER/Maildir,
     owned by the uid/gid given."""
 
     def __init__(self, top, port, users, uid, gid, host="127.0.0.1"):
@@ -167,8 +167,11 @@ class DovecotPop3:
         pwfile = os.path.join(self.top, "passwd")
         with open(pwfile, "w") as f:
             for name, pw in self.users.items():
-                f.write("%s:{PLAIN}%s:%d:%d::%s/%s\n" % (name, pw, self.uid, self.gid,
-                                                         self.mailroot, name))
+                # "{SCHEME}..." is written as it is (bench/ gives both servers one crypt hash).
+                if not pw.startswith("{"):
+                    pw = "{PLAIN}" + pw
+                f.write("%s:%s:%d:%d::%s/%s\n" % (name, pw, self.uid, self.gid,
+                                                  self.mailroot, name))
         for name in self.users:
             for sub in ("cur", "new", "tmp"):
                 os.makedirs(os.path.join(self.maildir(name), sub), exist_ok=True)

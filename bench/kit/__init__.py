@@ -1,0 +1,1 @@
+"""bench/kit: the pieces of bench/run (systems under test, figures, table)."""
