@@ -14,20 +14,16 @@ import stamptest
 from remotetest import Stamp
 
 
-def test_delivery_to_a_real_postfix():
-    if remotetest.needs_root("port 25 and a Postfix instance"):
-        return
-    s = Stamp()
-    d = remotetest.Dns(["mx-host=pf.test,mx.pf.test,10", "host-record=mx.pf.test,127.0.0.7"],
-                       s.home.top)
-    s.home.control("nameservers", d.server())
-    top = os.path.join(s.home.top, "postfix")
+def postfix_mx(top, domain, mailboxes):
+    """A private Postfix on 127.0.0.7:25 for domain, with one Maildir per
+    name in mailboxes (the others refused at RCPT); stopped after the test."""
+    top = os.path.join(top, "postfix")
     os.makedirs(top)
     os.chmod(top, 0o755)
     users = os.path.join(top, "vmailbox")
     with open(users, "w") as f:
-        f.write("bob@pf.test bob/\ncarol@pf.test carol/\n")
-    pf = peers.Postfix(top, 25, domain="pf.test", host="127.0.0.7", extra={
+        f.writelines("%s@%s %s/\n" % (m, domain, m) for m in mailboxes)
+    pf = peers.Postfix(top, 25, domain=domain, host="127.0.0.7", extra={
         # Postfix wants inet_interfaces on a configured interface, which
         # 127.0.0.7 is not; the smtpd line of master.cf binds it itself.
         "inet_interfaces": "127.0.0.1",
@@ -35,7 +31,17 @@ def test_delivery_to_a_real_postfix():
         "smtpd_peername_lookup": "no",
     })
     stamptest.add_cleanup(pf.stop)
-    pf.start()
+    return pf.start()
+
+
+def test_delivery_to_a_real_postfix():
+    if remotetest.needs_root("port 25 and a Postfix instance"):
+        return
+    s = Stamp()
+    d = remotetest.Dns(["mx-host=pf.test,mx.pf.test,10", "host-record=mx.pf.test,127.0.0.7"],
+                       s.home.top)
+    s.home.control("nameservers", d.server())
+    pf = postfix_mx(s.home.top, "pf.test", ["bob", "carol"])
 
     def maildir(user):
         return sorted(glob.glob(os.path.join(pf.mail, user, "new", "*")))
@@ -80,19 +86,7 @@ def test_submission_to_a_postfix_mx_end_to_end():
                         "me": "mx.example.org", "helohost": "mx.example.org"})
     with open(s.checkpw, "w") as f:
         f.write("#!/bin/sh\nexec %s \"$@\"\n" % stamptest.bin_path("stamp-checkpw"))
-    top = os.path.join(s.home.top, "postfix")
-    os.makedirs(top)
-    os.chmod(top, 0o755)
-    users = os.path.join(top, "vmailbox")
-    with open(users, "w") as f:
-        f.write("dave@far.test dave/\n")
-    pf = peers.Postfix(top, 25, domain="far.test", host="127.0.0.7", extra={
-        "inet_interfaces": "127.0.0.1",
-        "virtual_mailbox_maps": "texthash:" + users,
-        "smtpd_peername_lookup": "no",
-    })
-    stamptest.add_cleanup(pf.stop)
-    pf.start()
+    pf = postfix_mx(s.home.top, "far.test", ["dave"])
     body = "First line.\n.A line that starts with a dot.\nLast line."
     r = stamptest.run(["swaks", "--server", "127.0.0.1:%d" % s.port, "--auth", "PLAIN",
                        "--auth-user", "alice", "--auth-password", "s3cret",
