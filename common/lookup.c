@@ -14,6 +14,7 @@
 #include "home.h"
 #include "log.h"
 #include "users.h"
+#include "vdomain.h"
 
 static void
 fold(char *s)
@@ -76,36 +77,22 @@ fail:
 
 /*
  * control/virtualdomains: the prefix for domain, "" when it has none (or
- * maps to plain local names). An exact "domain:prefix" wins over the
- * longest ".suffix:prefix" that ends the domain.
+ * maps to plain local names); vdomain.h gives the matching rule.
  */
 static int
 virtual_prefix(const char *domain, char *prefix, size_t prefixsz)
 {
 	struct ctl_list	 l;
-	size_t		 dlen = strlen(domain), best = 0;
+	const char	*p;
+	size_t		 len;
 
 	*prefix = '\0';
-	if (dlen == 0)
+	if (*domain == '\0')
 		return 0;
 	if (ctl_list("virtualdomains", &l) == -1)
 		return -1;
-	for (size_t i = 0; i < l.n; i++) {
-		const char *it = l.items[i], *colon = strchr(it, ':');
-		size_t klen = colon != NULL ? (size_t)(colon - it) : 0;
-
-		if (klen == 0)
-			continue;
-		if (klen == dlen && strncasecmp(it, domain, dlen) == 0) {
-			strlcpy(prefix, colon + 1, prefixsz);
-			break;
-		}
-		if (it[0] == '.' && klen < dlen && klen > best &&
-		    strncasecmp(it, domain + dlen - klen, klen) == 0) {
-			strlcpy(prefix, colon + 1, prefixsz);
-			best = klen;
-		}
-	}
+	if ((p = vdomain_prefix(&l, domain, &len)) != NULL)
+		strlcpy(prefix, p, prefixsz);
 	ctl_list_free(&l);
 	fold(prefix);
 	return 0;

@@ -5,6 +5,7 @@
 #include "address.h"
 #include "log.h"
 #include "sched.h"
+#include "vdomain.h"
 
 int
 sconf_load(struct sconf *c)
@@ -43,21 +44,6 @@ sconf_free(struct sconf *c)
 	str_free(&c->me);
 	str_free(&c->bouncefrom);
 	str_free(&c->doublebounceto);
-}
-
-/* A virtualdomains line is "domain:prefix"; the domain alone decides locality. */
-static int
-vdomain_has(const struct ctl_list *l, const char *domain)
-{
-	size_t	 dl = strlen(domain);
-
-	for (size_t i = 0; i < l->n; i++) {
-		const char *colon = strchr(l->items[i], ':');
-		size_t len = colon != NULL ? (size_t)(colon - l->items[i]) : strlen(l->items[i]);
-		if (len == dl && strncasecmp(l->items[i], domain, dl) == 0)
-			return 1;
-	}
-	return 0;
 }
 
 int

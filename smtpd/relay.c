@@ -9,22 +9,7 @@
 #include <strings.h>
 
 #include "log.h"
-
-/* virtualdomains lines are "domain:prefix": the domain alone decides. */
-static int
-vdomain_has(const struct ctl_list *l, const char *domain)
-{
-	size_t	 dl = strlen(domain);
-
-	for (size_t i = 0; i < l->n; i++) {
-		const char *it = l->items[i], *colon = strchr(it, ':');
-		size_t len = colon != NULL ? (size_t)(colon - it) : strlen(it);
-
-		if (len == dl && strncasecmp(it, domain, dl) == 0)
-			return 1;
-	}
-	return 0;
-}
+#include "vdomain.h"
 
 /* rcpthosts: exact names, and ".suffix" for every subdomain of suffix. */
 static int

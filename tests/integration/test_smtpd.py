@@ -347,3 +347,26 @@ def test_smtp_source_under_tcpserver():
     got = s.deliver(40, user="bob", timeout=120)
     assert len(got) == 40
     s.stop()
+
+
+def test_virtualdomains_subdomain_rule_is_one_rule():
+    """".sub.example:pfx" makes bob@a.sub.example the user pfx-bob for the
+    RCPT check, the scheduler and stamp-local alike; sub.example itself is
+    not covered, so it is relaying."""
+    s = Smtpd(controls={"virtualdomains": ".sub.example:pfx\n"},
+              users="alice:x:\npfx-bob:x:\n")
+    c = smtp(s)
+    c.ehlo("client.example")
+    c.mail(FROM)
+    code, text = c.rcpt("nobody@a.sub.example")
+    assert code == 550 and b"5.1.1" in text, (code, text)
+    code, text = c.rcpt("bob@sub.example")
+    assert code == 553 and b"5.7.1" in text, (code, text)
+    code, text = c.rcpt("Bob@A.Sub.Example")
+    assert code == 250, (code, text)
+    code, text = c.data(MSG)
+    assert code == 250, (code, text)
+    c.quit()
+    (data,) = s.deliver(1, user="pfx-bob")
+    check_delivered(data, MSG, rcpt="Bob@A.Sub.Example")
+    s.stop()
