@@ -7,6 +7,7 @@
  * as the right users) and then runs as `stamps`; started by anyone else, it
  * and its agents run as that user.
  */
+#include <sys/prctl.h>
 #include <sys/file.h>
 #include <sys/types.h>
 
@@ -95,14 +96,25 @@ lock_queue(void)
 	/* Kept open (and locked) until exit. */
 }
 
+/*
+ * Become pw. A uid change clears the parent-death signal stamp-run set, so
+ * it is set again; a parent that died meanwhile is caught by getppid.
+ */
 static void
 drop_to(const struct passwd *pw)
 {
+	int	 pdeath = 0;
+	pid_t	 parent = getppid();
+
+	if (prctl(PR_GET_PDEATHSIG, &pdeath) == -1)
+		pdeath = 0;
 	if (setgroups(0, NULL) == -1 || setgid(pw->pw_gid) == -1 ||
 	    setuid(pw->pw_uid) == -1)
 		fatal(111, "action=drop-privileges user=%s", pw->pw_name);
 	if (getuid() == 0 || geteuid() == 0)
 		fatalx(111, "action=drop-privileges reason=\"still root\"");
+	if (pdeath != 0 && (prctl(PR_SET_PDEATHSIG, pdeath) == -1 || getppid() != parent))
+		fatalx(111, "reason=\"the program that started stamp-send is gone\"");
 }
 
 int

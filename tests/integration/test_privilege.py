@@ -258,3 +258,27 @@ def test_installed_suite_runs_each_program_as_its_user():
         assert len(set(u)) == 1, ("mixed uids", pid, u)
     s.sendall(b"QUIT\r\n")
     s.close()
+
+    # stamp-run killed outright takes every program along, also those that
+    # changed uid (a uid change clears the parent-death signal it set).
+    everyone = [p for p in tree(run.pid) if ppid(p) == run.pid]
+    assert len(everyone) >= 4, everyone      # scheduler, SMTP, submission, POP3
+    os.kill(run.pid, 9)
+    run.wait(10)
+    silent.close()                      # stamp-remote's session ends: nothing to wait for
+    t0 = time.time()
+
+    def alive():
+        out = []
+        for p in everyone:
+            try:
+                with open("/proc/%d/stat" % p) as f:
+                    state = f.read().rsplit(")", 1)[1].split()[0]
+            except (OSError, IndexError):
+                continue
+            if state != "Z":            # a zombie has exited; init reaps it
+                out.append((p, state))
+        return out
+    stamptest.wait_for(lambda: not alive(), 60,
+                       what="every program gone after a SIGKILL of stamp-run: %s" % alive())
+    print("    all gone in %.1fs" % (time.time() - t0))
