@@ -409,7 +409,7 @@ START_TEST(eom_fields_sent)
 	char		 buf[512];
 	size_t		 n;
 	int		 fd = spool_of("Subject:  a\r\n\tb\r\n\r\nx\r\n");
-	static const char want[] = "\0\0\0\x0fLSubject\0a\n\tb\0" "\0\0\0\x04" "Bx\r\n";
+	static const char want[] = "\0\0\0\x0eLSubject\0a\n\tb\0" "\0\0\0\x04" "Bx\r\n";
 
 	ck_assert_int_eq(mmsg_load(&m, fd, "", NULL, 0, 10, 1000), 0);
 	ck_assert_str_eq(m.f[0].value, "  a\r\n\tb");
