@@ -16,6 +16,8 @@
 #include "hooks.h"
 #include "lookup.h"
 
+struct milter_set;
+
 enum queue_result { QR_OK, QR_TEMP, QR_PERM };
 enum checkpw_result { PW_OK, PW_BAD, PW_TEMP };
 
@@ -46,6 +48,9 @@ struct smtpd_world {
 	time_t (*now)(void *ctx);
 	smtpd_policy_fn	 policy;   /* NULL: no policy services */
 	smtpd_dnsbl_fn	 dnsbl;    /* NULL: no DNSBL */
+	/* milter_open() (milter.h), or NULL: no filters. */
+	struct milter_set *(*milter_open)(int submission, unsigned long long databytes,
+	    size_t maxrcpt);
 };
 
 #endif

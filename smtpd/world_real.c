@@ -6,6 +6,7 @@
 
 #include "checkpw.h"
 #include "dnsbl.h"
+#include "milter.h"
 #include "queue.h"
 #include "tls.h"
 
@@ -50,4 +51,5 @@ world_real(struct smtpd_world *w, void *tls_ctx)
 	w->now = real_now;
 	w->policy = policy_check_prepend;
 	w->dnsbl = dnsbl_check;
+	w->milter_open = milter_open;
 }
