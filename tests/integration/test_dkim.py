@@ -121,3 +121,40 @@ def test_opendkim_recipe_signs_and_the_published_key_verifies():
         MSG.replace(b"alice@stamp.test", b"mallory@other.test"), "mallory@other.test",
         ["bob@remote.test"])
     assert not [n for n, _ in r.headers() if n == "DKIM-Signature"], r.added
+
+
+SUBMITTED = (b"From: Alice <alice@example.org>\r\nTo: bob@example.org\r\nSubject: signed by opendkim\r\n"
+             b"Date: Wed, 02 Dec 2026 08:00:00 +0000\r\nMessage-ID: <dkim-2@example.org>\r\n\r\n"
+             b"Hello Bob,\r\n.a line that starts with a dot\r\n\r\nthe end\r\n")
+
+
+def test_submission_milter_opendkim_signs_what_stamp_delivers():
+    """stamp-smtpd --submission with opendkim in control/submissionmilters:
+    an authenticated client's mail is signed before it is queued, and the
+    delivered file verifies against the key published in DNS. opendkim's
+    InternalHosts is a documentation address, so only the AUTH macros
+    stamp sends make it sign."""
+    if skip_filters():
+        return
+    import smtplib
+    from smtpdtest import Smtpd
+    s = Smtpd(submission=True)
+    h = s.home
+    args = ["--user", "root"] if os.geteuid() == 0 else []
+    key, record = dkimtest.keygen(h, SEL, "example.org", *args)
+    dns = remotetest.Dns([dkimtest.dns_records(record)], h.top)
+    dk = milterpeers.OpenDKIM(h.top, "example.org", SEL, key, internal="192.0.2.1").start()
+    h.control("submissionmilters", dk.milter())
+    c = smtplib.SMTP("127.0.0.1", s.port, timeout=20)
+    stamptest.add_cleanup(c.close)
+    c.ehlo("client.example")
+    c.login("alice", "secret")
+    c.sendmail("alice@example.org", ["bob@example.org"], SUBMITTED)
+    c.quit()
+    (data,) = s.deliver(1, user="bob")
+    head = data.split(b"\n\n", 1)[0]
+    assert head.count(b"\nDKIM-Signature:") == 1, (head, dk.log(), s.logtext()[-2000:])
+    v = dkimtest.verify(data, dns.port)
+    assert v["ok"], (v, data)
+    assert v["d"] == "example.org" and v["s"] == SEL, v
+    assert "from" in v["h"].lower().split(":"), v
