@@ -60,6 +60,10 @@ def test_header_added_and_what_the_filter_saw():
     assert m["j"] == "mx.example.org" and m["{client_addr}"] == "127.0.0.1", m
     assert m["{daemon_name}"] == "stamp-smtpd" and m["{mail_addr}"] == FROM, m
     assert re.match(r"[0-9a-f]{16}$", m["i"]), m
+    # "i" is our id (the one of our Received: line), sent from DATA on.
+    assert ("with ESMTP id %s" % m["i"]).encode() in head, (m, head)
+    (at_data,) = [d for c, d in f.seen if c == b"D" and d[:1] == b"T"]
+    assert at_data == b"Ti\0" + m["i"].encode() + b"\0", at_data
     s.stop()
 
 
