@@ -26,7 +26,6 @@ message_start(struct sess *s)
 		sess_reply(s, "451 4.3.0 Temporary failure: no room for the message");
 		return -1;
 	}
-	qid_new(s->id, s->w->now(s->w->ctx));
 	hops_init(&s->hops);
 	memset(&ri, 0, sizeof ri);
 	ri.helo = s->heloname;
@@ -196,6 +195,8 @@ message_allowed(struct sess *s)
 		sess_reply(s, "554 5.5.1 No valid recipients");
 		return -1;
 	}
+	/* The id exists from DATA on, so that the filters' "i" macro has it. */
+	qid_new(s->id, s->w->now(s->w->ctx));
 	v = milter_data(s->milters, &s->macros, reply, sizeof reply);
 	return sess_milter(s, v, reply, "data");
 }

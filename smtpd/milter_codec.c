@@ -114,12 +114,14 @@ milter_parse_neg(const struct milter_pkt *pk, struct milter_neg *n, const char *
 		*why = "unsupported protocol version";
 		return -1;
 	}
-	/* A filter asking for more than we offer gets what we offer only. */
+	/*
+	 * A filter asking for more than we offer gets what we offer only. For
+	 * the protocol flags that is safe: every flag that changes who answers
+	 * (the NR_* ones) is offered; what is left (RCPT_REJ, the MDS_* chunk
+	 * sizes) only widens what we would send, and we send less.
+	 */
 	n->actions &= MILTER_ACTIONS;
-	if (n->proto & ~(uint32_t)MILTER_PROTO) {
-		*why = "protocol flags we do not offer";
-		return -1;
-	}
+	n->proto &= MILTER_PROTO;
 	while (c.left > 0) {
 		uint32_t	 st;
 		const char	*list;

@@ -126,8 +126,9 @@ struct milter_neg {
 };
 /*
  * Parse an SMFIC_OPTNEG answer: version 2 to 6, then actions and flags
- * (each masked to what we offer), then macro lists (stage, string). 0, or
- * -1 with *why.
+ * (each masked to what we offer: a filter asking for RCPT_REJ or larger
+ * body chunks just does not get them), then macro lists (stage, string).
+ * 0, or -1 with *why.
  */
 int milter_parse_neg(const struct milter_pkt *, struct milter_neg *, const char **why);
 

@@ -138,6 +138,7 @@ sess_reset(struct sess *s)
 	s->declared = 0;
 	str_free(&s->prepend);
 	milter_reset(s->milters);
+	s->id[0] = '\0';	/* the next message gets its own */
 	if (s->bdat)
 		spool_discard(&s->spool);
 	s->bdat = 0;

@@ -60,6 +60,10 @@ def test_header_added_and_what_the_filter_saw():
     assert m["j"] == "mx.example.org" and m["{client_addr}"] == "127.0.0.1", m
     assert m["{daemon_name}"] == "stamp-smtpd" and m["{mail_addr}"] == FROM, m
     assert re.match(r"[0-9a-f]{16}$", m["i"]), m
+    # "i" is our id (the one of our Received: line), sent from DATA on.
+    assert ("with ESMTP id %s" % m["i"]).encode() in head, (m, head)
+    (at_data,) = [d for c, d in f.seen if c == b"D" and d[:1] == b"T"]
+    assert at_data == b"Ti\0" + m["i"].encode() + b"\0", at_data
     s.stop()
 
 
@@ -138,4 +142,41 @@ def test_body_replaced_sender_changed_rcpt_added():
     for data in (a, b):
         assert data.startswith(b"Return-Path: <changed@outside.example>\n"), data[:200]
         assert data.endswith(b"\n\nnew body\nsecond line\n"), data[-200:]
+    s.stop()
+
+
+def test_discard_and_quarantine_queue_nothing():
+    s = Smtpd()
+    d = FakeMilter(reply_eom=b"d")
+    use(s, "inet:127.0.0.1:%d" % d.port)
+    assert send(s) == (250, b"2.0.0 Ok: discarded")
+    # stamp's queue has no held state: a quarantine is a temporary refusal, logged.
+    q = FakeMilter(eom=[("q", b"looks odd")])
+    use(s, "inet:127.0.0.1:%d" % q.port)
+    code, text = send(s)
+    assert code == 451 and text.startswith(b"4.7.1"), (code, text)
+    stamptest.wait_for(lambda: "reason=milter-quarantine quarantine=\"looks odd\"" in s.logtext(),
+                       10, what="the quarantine log line")
+    assert s.home.queue_files("mess", "todo") == []
+    s.stop()
+
+
+def test_submission_uses_its_own_list_with_auth_macros():
+    sub = FakeMilter(eom=[("h", b"X-Signed", b"by the submission filter")])
+    smtp_only = FakeMilter(eom=[("h", b"X-Scanned", b"port 25")])
+    s = Smtpd(submission=True)
+    use(s, "inet:127.0.0.1:%d" % smtp_only.port)
+    s.home.control("submissionmilters", "inet:127.0.0.1:%d" % sub.port)
+    c = smtp(s)
+    c.login("alice", "secret")
+    c.mail(FROM)
+    c.rcpt("alice@example.org")
+    assert c.data(MSG)[0] == 250
+    c.quit()
+    (data,) = s.deliver(1)
+    assert b"\nX-Signed: by the submission filter\n" in data and b"X-Scanned" not in data, data
+    assert smtp_only.seen == []
+    m = sub.macros()
+    assert m["{auth_authen}"] == "alice" and m["{auth_type}"] == "PLAIN", m
+    assert m["{daemon_name}"] == "stamp-smtpd-submission", m
     s.stop()

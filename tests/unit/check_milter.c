@@ -82,7 +82,9 @@ START_TEST(negotiation)
 	ck_assert_int_eq(neg(B("\0\0\0\1\0\0\0\0\0\0\0\0"), &n), -1);   /* version 1 */
 	ck_assert_int_eq(neg(B("\0\0\0\7\0\0\0\0\0\0\0\0"), &n), -1);   /* version 7 */
 	ck_assert_int_eq(neg(B("\0\0\0\6\0\0\0\0\0\0\0"), &n), -1);     /* short */
-	ck_assert_int_eq(neg(B("\0\0\0\6\0\0\0\0\0\0\x08\0"), &n), -1); /* RCPT_REJ: not offered */
+	/* RCPT_REJ and MDS_256K are not offered: masked away, NR_RCPT kept. */
+	ck_assert_int_eq(neg(B("\0\0\0\6\0\0\0\0\x10\0\x88\0"), &n), 0);
+	ck_assert_uint_eq(n.proto, SMFIP_NR_RCPT);
 	ck_assert_int_eq(neg(B("\0\0\0\6\0\0\0\0\0\0\0\0\0\0\0\1j"), &n), -1);   /* no NUL */
 	ck_assert_int_eq(neg(B("\0\0\0\6\0\0\0\0\0\0\0\0\0\0\0\x09j\0"), &n), -1); /* stage 9 */
 	ck_assert_int_eq(neg(B("\0\0\0\6\0\0\0\0\0\0\0\0\0\0"), &n), -1);  /* torn stage */
