@@ -59,6 +59,9 @@ def test_keygen_writes_a_private_key_and_prints_its_record():
         assert f.read().startswith("-----BEGIN PRIVATE KEY-----\n")
     r = h.run("stamp-dkim-keygen", "--force", SEL, DOMAIN, *args)
     assert r.code == 0 and r.text().strip() != record, r
+    # stamp-check knows the folder (no "misspelt setting" warning).
+    r = h.run("stamp-check", "--home", h.dir)
+    assert b"control/dkim" not in r.stdout + r.stderr, r
 
 
 def test_keygen_refuses_names_that_are_not_dns_labels():
