@@ -85,8 +85,12 @@ filter_message(struct sess *s, int fd, struct milter_out *out)
 
 	v = milter_message(s->milters, &s->macros, fd, s->sender, s->rcpts, s->nrcpt, out,
 	    reply, sizeof reply);
-	if (v == MV_GO && out->quarantine[0] != '\0') {
-		/* stamp's queue has no held state yet: never deliver what a filter wants held. */
+	if (v == MV_GO && out->quarantine[0] != '\0' && s->w->queue_hold != NULL) {
+		log_info("id=%s event=quarantine ip=%s quarantine=%s", s->id, sess_ip(s),
+		    log_quotes(qr, sizeof qr, out->quarantine));
+		s->w->queue_hold(s->w->ctx, out->quarantine);
+	} else if (v == MV_GO && out->quarantine[0] != '\0') {
+		/* No held state in this world: never deliver what a filter wants held. */
 		log_info("id=%s event=refused ip=%s reason=milter-quarantine quarantine=%s "
 		    "action=tempfail", s->id, sess_ip(s), log_quotes(qr, sizeof qr, out->quarantine));
 		v = MV_TEMPFAIL;

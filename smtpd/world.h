@@ -31,6 +31,11 @@ struct smtpd_world {
 	enum queue_result (*queue)(void *ctx, int msgfd, const char *sender,
 	    char *const *rcpts, size_t nrcpt, char *qid, size_t qidsz,
 	    char *text, size_t textsz);
+	/*
+	 * The next queue() call holds the message (quarantine) with this
+	 * reason; NULL: the next one does not. NULL function: no held state.
+	 */
+	void (*queue_hold)(void *ctx, const char *reason);
 	/* Check a password (checkpassword interface). */
 	enum checkpw_result (*checkpw)(void *ctx, const char *user,
 	    const char *pass, const char *timestamp);

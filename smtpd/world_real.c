@@ -44,6 +44,7 @@ world_real(struct smtpd_world *w, void *tls_ctx)
 {
 	w->ctx = tls_ctx;
 	w->queue = queue_message;
+	w->queue_hold = queue_hold;
 	w->checkpw = checkpw_run;
 	w->starttls = tls_ctx != NULL ? smtpd_starttls : NULL;
 	w->lookup = real_lookup;

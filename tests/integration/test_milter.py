@@ -2,6 +2,7 @@
 (fakemilter.py) on loopback: headers and bodies changed before the queue,
 refusals at each stage, and a filter that hangs, talks garbage or is down."""
 
+import json
 import re
 import smtplib
 import time
@@ -145,20 +146,33 @@ def test_body_replaced_sender_changed_rcpt_added():
     s.stop()
 
 
-def test_discard_and_quarantine_queue_nothing():
+def test_discard_queues_nothing_and_quarantine_holds():
     s = Smtpd()
     d = FakeMilter(reply_eom=b"d")
     use(s, "inet:127.0.0.1:%d" % d.port)
     assert send(s) == (250, b"2.0.0 Ok: discarded")
-    # stamp's queue has no held state: a quarantine is a temporary refusal, logged.
-    q = FakeMilter(eom=[("q", b"looks odd")])
+    assert s.home.queue_files("mess", "todo", "hold") == []
+    # Quarantine: committed into hold/, shown by stamp-qread, never delivered.
+    q = FakeMilter(eom=[("q", b"looks \"odd\"")])
     use(s, "inet:127.0.0.1:%d" % q.port)
     code, text = send(s)
-    assert code == 451 and text.startswith(b"4.7.1"), (code, text)
-    stamptest.wait_for(lambda: "reason=milter-quarantine quarantine=\"looks odd\"" in s.logtext(),
-                       10, what="the quarantine log line")
-    assert s.home.queue_files("mess", "todo") == []
+    assert code == 250, (code, text)
+    qid = text.split()[-1].decode()
+    assert s.home.ids("hold") == [qid] and s.home.ids("todo") == [], s.home.queue_files()
+    r = s.home.run("stamp-qread")
+    assert r.code == 0 and 'held="looks ?odd?"' in r.text() and qid in r.text(), r
+    assert "state=held" in r.text(), r
+    r = s.home.run("stamp-qread", "--json")
+    (entry,) = json.loads(r.text())
+    assert entry["state"] == "held" and entry["hold_reason"] == "looks ?odd?", entry
+    # The scheduler starts (recovery included), delivers the next message, not the held one.
+    use(s, "")
+    assert send(s)[0] == 250
+    (data,) = s.deliver(1)
+    assert b"Subject: smtpd test" in data
     s.stop()
+    assert s.home.ids("hold") == [qid] and qid in s.home.ids("mess"), s.home.queue_files()
+    assert len(s.maildir()) == 1
 
 
 def test_submission_uses_its_own_list_with_auth_macros():
