@@ -22,7 +22,7 @@ MANDIR     ?= $(PREFIX)/share/man
 
 CC         ?= gcc
 PKG_CONFIG ?= pkg-config
-PKGS        = libbsd-overlay libtls
+PKGS        = libbsd-overlay libtls libcrypto
 
 WARN     = -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Werror
 HARDEN   = -fstack-protector-strong -fPIE

@@ -116,6 +116,9 @@ known_other(const char *name)
 
 	if (name[0] == '.' || strncmp(name, "tcp.", 4) == 0 || strstr(name, ".tmp.") != NULL)
 		return 1;
+	/* stamp-dkim-keygen's folder of keys, read by the signing filter. */
+	if (strcmp(name, "dkim") == 0)
+		return 1;
 	for (size_t i = 0; i < sizeof ends / sizeof ends[0]; i++) {
 		size_t e = strlen(ends[i]);
 		if (n > e && strcmp(name + n - e, ends[i]) == 0)

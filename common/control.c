@@ -61,13 +61,17 @@ const struct ctl_def ctl_table[] = {
 	LIST("badrcptto", "", NULL, "recipients refused"),
 	LIST("relayclients", "", NULL, "client IP addresses or prefixes allowed to relay"),
 	LIST("dnsbl", "", NULL, "DNS block lists checked at connection"),
-	LIST("milters", "", NULL, "host:port of milter filters, in order"),
 	STR("tlscert", "", NULL, "PEM certificate chain for STARTTLS and STLS"),
 	STR("tlskey", "", NULL, "PEM private key for tlscert"),
 
 	/* ---- stamp-smtpd (add its settings here) ---- */
 	LIST("policy", "", NULL, "Postfix policy services: inet:HOST:PORT, unix:/path, exec:/path"),
 	NUM("timeoutpolicy", "10", 1, 3600, "seconds a policy service may take to connect and answer"),
+	LIST("milters", "", NULL, "milter filters of port 25: inet:HOST:PORT or unix:/path [default=accept|tempfail]"),
+	LIST("submissionmilters", "", NULL, "milter filters of the submission listener, used instead of milters"),
+	NUM("timeoutmilterconnect", "30", 1, 3600, "seconds to connect to a milter and negotiate"),
+	NUM("timeoutmilter", "30", 1, 3600, "seconds a milter may take to answer one command"),
+	NUM("timeoutmiltereom", "300", 1, 3600, "seconds a milter may take at the end of a message"),
 
 	/* ---- the pre-forking listener of stamp-smtpd and stamp-popd ---- */
 	NUM("concurrencyincoming", "100", 1, 10000, "sessions at once, per listening program"),

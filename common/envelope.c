@@ -59,7 +59,8 @@ envelope_encode(const struct envelope *env, struct str *out)
 	    record_put(out, 'I', env->id, strlen(env->id)) == -1 ||
 	    put_number(out, 'T', (unsigned long long)env->time) == -1 ||
 	    put_number(out, 'U', (unsigned long long)env->uid) == -1 ||
-	    record_put(out, 'F', env->sender, strlen(env->sender)) == -1)
+	    record_put(out, 'F', env->sender, strlen(env->sender)) == -1 ||
+	    (env->hold[0] != '\0' && record_put(out, 'H', env->hold, strlen(env->hold)) == -1))
 		goto fail;
 	for (size_t i = 0; i < env->nrcpt; i++)
 		if (record_put(out, 'R', env->rcpt[i], strlen(env->rcpt[i])) == -1)
@@ -158,6 +159,15 @@ envelope_parse(const char *buf, size_t len, struct envelope *env)
 	memset(env, 0, sizeof *env);
 	if (parse_head(buf, len, &pos, env) == -1)
 		goto bad;
+	/* The optional hold reason: printable, not empty. */
+	size_t at = pos;
+	if (record_next(buf, len, &at, &r) == 1 && r.type == 'H') {
+		if (r.len == 0 || r.len > ENV_HOLD_MAX || !address_ok(&r, 0))
+			goto bad;
+		memcpy(env->hold, r.data, r.len);
+		env->hold[r.len] = '\0';
+		pos = at;
+	}
 	while ((more = record_next(buf, len, &pos, &r)) == 1 && r.type == 'R') {
 		if (!address_ok(&r, 0))
 			goto bad;

@@ -1,7 +1,7 @@
 /*
  * envelope.h: the envelope file of a queued message (queue/README.md).
  *
- * V version, I id, T time, U uid, F sender, R recipient..., E crc32.
+ * V version, I id, T time, U uid, F sender, [H hold reason], R recipient..., E crc32.
  */
 #ifndef STAMP_ENVELOPE_H
 #define STAMP_ENVELOPE_H
@@ -15,12 +15,14 @@
 #include "uniq.h"
 
 #define ENV_RCPT_MAX 10000
+#define ENV_HOLD_MAX 255
 
 struct envelope {
 	char     id[QID_LEN + 1];
 	time_t   time;
 	uid_t    uid;
 	char     sender[ADDR_PATH_MAX + 1];   /* "" for <> */
+	char     hold[ENV_HOLD_MAX + 1];      /* why the message is held ("": not held) */
 	char   **rcpt;                        /* nrcpt strings, each malloc'ed */
 	size_t   nrcpt;
 };

@@ -16,7 +16,7 @@
 #define STATE_MODE   02770   /* set-group-ID: files get the scheduler's group */
 #define TRIGGER_MODE 0660
 
-static const char *const state_names[Q_NSTATES] = { "mess", "intd", "todo", "info", "done" };
+static const char *const state_names[Q_NSTATES] = { "mess", "intd", "todo", "info", "done", "hold" };
 
 const char *
 qstate_name(enum qstate s)

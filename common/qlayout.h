@@ -1,7 +1,7 @@
 /*
  * qlayout.h: the queue's folders, named once (see queue/README.md).
  *
- *   QUEUE/STATE/BB/ID    STATE one of mess intd todo info done, BB the ID's bucket
+ *   QUEUE/STATE/BB/ID    STATE one of mess intd todo info done hold, BB the ID's bucket
  */
 #ifndef STAMP_QLAYOUT_H
 #define STAMP_QLAYOUT_H
@@ -16,7 +16,8 @@
  * Q_DONE is not a state of its own: done/BB/ID is the scheduler's append-only
  * log of what happened to each recipient of info/BB/ID (common/qdone.h).
  */
-enum qstate { Q_MESS, Q_INTD, Q_TODO, Q_INFO, Q_DONE, Q_NSTATES };
+/* Q_HOLD holds the committed envelopes of held messages (quarantine). */
+enum qstate { Q_MESS, Q_INTD, Q_TODO, Q_INFO, Q_DONE, Q_HOLD, Q_NSTATES };
 
 const char *qstate_name(enum qstate);
 

@@ -34,7 +34,8 @@ struct job {
 	char id[QID_LEN + 1];
 	char mess[NAME_MAX_];
 	char intd[NAME_MAX_];
-	char todo[NAME_MAX_];
+	char todo[NAME_MAX_];      /* or hold/, when held */
+	int held;
 	int  messfd;
 	int  have_intd;
 	int  committed;   /* the scheduler may have it: never remove the message */
@@ -272,9 +273,11 @@ commit(struct job *j, struct inject_result *res)
 {
 	if (fsync_parent(j->mess) == -1)
 		return fail(res, "cannot sync queue/mess", errno_code(errno, QX_MESS));
-	qpath(j->todo, sizeof j->todo, Q_TODO, j->id);
+	/* A held message commits into hold/, where the scheduler never looks. */
+	qpath(j->todo, sizeof j->todo, j->held ? Q_HOLD : Q_TODO, j->id);
 	if (rename(j->intd, j->todo) == -1)
-		return fail(res, "cannot commit into queue/todo", errno_code(errno, QX_TODO));
+		return fail(res, j->held ? "cannot commit into queue/hold" :
+		    "cannot commit into queue/todo", errno_code(errno, QX_TODO));
 	j->have_intd = 0;
 	if (fsync_parent(j->todo) == -1) {
 		/*
@@ -343,11 +346,20 @@ inject(const struct inject_opts *o, struct inject_result *res)
 	memcpy(env.id, j.id, sizeof env.id);
 	env.time = time(NULL);
 	env.uid = o->uid;
+	if (o->hold != NULL && o->hold[0] != '\0') {
+		/* Printable, bounded: the reason is shown by stamp-qread. */
+		strlcpy(env.hold, o->hold, sizeof env.hold);
+		for (char *p = env.hold; *p != '\0'; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f || *p == '"' || *p == '\\')
+				*p = '?';
+		j.held = 1;
+	}
 	if ((code = write_envelope(&j, &env, res)) != QX_OK)
 		goto out;
 	if ((code = commit(&j, res)) != QX_OK)
 		goto out;
-	pull_trigger(j.id);
+	if (!j.held)
+		pull_trigger(j.id);
 	close(j.messfd);   /* releases the lock; the message is the scheduler's now */
 out:
 	if (code != QX_OK)

@@ -21,6 +21,7 @@ struct inject_opts {
 	unsigned long long  databytes;   /* 0: no limit */
 	uid_t               uid;         /* the real uid, for Received: and U */
 	int                 from_network;
+	const char         *hold;        /* NULL, or commit into hold/ with this reason */
 };
 
 struct inject_result {

@@ -57,6 +57,9 @@ qlist_collect(const char *queue, struct qentry **out, size_t *n)
 	c.state = Q_INFO;
 	if (qscan(queue, Q_INFO, add_entry, &c) != 0)
 		goto fail;
+	c.state = Q_HOLD;
+	if (qscan(queue, Q_HOLD, add_entry, &c) != 0)
+		goto fail;
 	if (c.n > 0)
 		qsort(c.v, c.n, sizeof *c.v, by_id);
 	*out = c.v;

@@ -76,7 +76,7 @@ qmsg_free(struct qmsg *m)
 int
 qmsg_find(const char *queue, const char *id, struct qentry *e)
 {
-	static const enum qstate states[] = { Q_INFO, Q_TODO, Q_INFO };
+	static const enum qstate states[] = { Q_INFO, Q_TODO, Q_INFO, Q_HOLD };
 	char path[HOME_PATH_MAX];
 
 	/* info first and last: the scheduler may move todo to info between our looks. */
@@ -143,7 +143,8 @@ qmsg_print_rcpt(FILE *f, const struct qmsg *m, size_t i, const struct qretry *r,
 	char age[32], q[LOG_QUOTE_MAX];
 
 	fprintf(f, "  %s state=%s tries=%u", m->env.rcpt[i],
-	    m->e.state == Q_TODO ? "new" : rcpt_state_name(rs->state), rs->tries);
+	    m->e.state == Q_TODO ? "new" : m->e.state == Q_HOLD ? "held" :
+	    rcpt_state_name(rs->state), rs->tries);
 	if (t != 0) {
 		qtool_age(age, sizeof age, (long long)(t > now ? t - now : 0));
 		fprintf(f, " next=%s", age);

@@ -41,7 +41,7 @@ mess_leftover(const char *id, void *arg)
 	char	 path[64];
 	int	 fd, *count = arg;
 
-	if (exists(Q_TODO, id) || exists(Q_INFO, id))
+	if (exists(Q_TODO, id) || exists(Q_INFO, id) || exists(Q_HOLD, id))
 		return 0;
 	if (qpath(path, sizeof path, Q_MESS, id) == -1 ||
 	    (fd = open_safe(path, O_RDONLY, 0)) == -1)
@@ -51,7 +51,7 @@ mess_leftover(const char *id, void *arg)
 	 * and exited between the first look and the lock.
 	 */
 	if (flock(fd, LOCK_EX | LOCK_NB) == 0 && !exists(Q_TODO, id) &&
-	    !exists(Q_INFO, id)) {
+	    !exists(Q_INFO, id) && !exists(Q_HOLD, id)) {
 		/* No injector is alive for it; it never reached the commit. */
 		remove_state(Q_INTD, id);
 		remove_state(Q_DONE, id);

@@ -46,6 +46,8 @@ show_text(const struct view *v, const struct qmsg *m)
 	printf("%s %s %lld <%s>", m->e.id, age, (long long)m->st.st_size, m->env.sender);
 	for (size_t i = 0; i < m->env.nrcpt; i++)
 		printf(" %s", m->env.rcpt[i]);
+	if (m->e.state == Q_HOLD)
+		printf(" held=\"%s\"", m->env.hold);    /* printable, checked by the reader */
 	putchar('\n');
 	for (size_t i = 0; i < m->env.nrcpt; i++)
 		qmsg_print_rcpt(stdout, m, i, &v->retry, v->now);
@@ -54,13 +56,17 @@ show_text(const struct view *v, const struct qmsg *m)
 static void
 show_json(struct view *v, const struct qmsg *m)
 {
-	const int fresh = m->e.state == Q_TODO;
+	const int fresh = m->e.state == Q_TODO, held = m->e.state == Q_HOLD;
 
 	printf("%s\n  {\"id\": \"%s\", \"state\": \"%s\", \"arrival\": %lld, "
 	    "\"age\": %lld, \"size\": %lld, \"sender\": ", v->first ? "" : ",",
-	    m->e.id, fresh ? "new" : "queued", (long long)m->env.time,
+	    m->e.id, fresh ? "new" : held ? "held" : "queued", (long long)m->env.time,
 	    (long long)(v->now - m->env.time), (long long)m->st.st_size);
 	json_string(m->env.sender);
+	if (held) {
+		printf(", \"hold_reason\": ");
+		json_string(m->env.hold);
+	}
 	printf(", \"recipients\": [");
 	for (size_t i = 0; i < m->env.nrcpt; i++) {
 		const struct rcpt_status *rs = &m->rs[i];
@@ -69,7 +75,7 @@ show_json(struct view *v, const struct qmsg *m)
 		printf("%s\n    {\"address\": ", i ? "," : "");
 		json_string(m->env.rcpt[i]);
 		printf(", \"state\": \"%s\", \"tries\": %u, \"next_retry\": ",
-		    fresh ? "new" : rcpt_state_name(rs->state), rs->tries);
+		    fresh ? "new" : held ? "held" : rcpt_state_name(rs->state), rs->tries);
 		if (t != 0)
 			printf("%lld", (long long)t);
 		else

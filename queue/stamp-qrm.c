@@ -36,7 +36,7 @@ struct qrm {
 static int
 remove_files(const char *queue, const char *id)
 {
-	static const enum qstate order[] = { Q_TODO, Q_INFO, Q_DONE, Q_INTD, Q_MESS };
+	static const enum qstate order[] = { Q_TODO, Q_INFO, Q_HOLD, Q_DONE, Q_INTD, Q_MESS };
 	char	 rel[64], path[HOME_PATH_MAX];
 	int	 found = 0;
 
@@ -45,7 +45,7 @@ remove_files(const char *queue, const char *id)
 		    snprintf(path, sizeof path, "%s/%s", queue, rel) >= (int)sizeof path)
 			return -1;
 		if (unlink(path) == 0)
-			found |= order[i] == Q_TODO || order[i] == Q_INFO;
+			found |= order[i] == Q_TODO || order[i] == Q_INFO || order[i] == Q_HOLD;
 		else if (errno != ENOENT) {
 			log_warn("id=%s action=remove path=%s", id, path);
 			return -1;

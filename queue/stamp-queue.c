@@ -107,11 +107,18 @@ main(int argc, char **argv)
 		    log_quotes(q, sizeof q, home_dir()));
 	o.uid = getuid();
 	o.from_network = invoked_from_network(o.uid);
+	/*
+	 * STAMP_QUEUE_HOLD=reason: commit into hold/ (a filter's quarantine,
+	 * through stamp-smtpd). It only ever holds the caller's own message.
+	 */
+	o.hold = getenv("STAMP_QUEUE_HOLD");
 	code = inject(&o, &res);
 	if (code != QX_OK)
 		fatalx(code, "reason=%s exit=%d%s%s",
 		    log_quotes(q, sizeof q, res.reason ? res.reason : qexit_text(code)),
 		    code, res.id[0] ? " id=" : "", res.id);
 	tell_id(idfd, res.id);
+	if (o.hold != NULL && o.hold[0] != '\0')
+		log_info("id=%s event=held", res.id);
 	return 0;
 }

@@ -232,6 +232,8 @@ cmd_auth(struct sess *s, char *arg)
 		return;
 	}
 	if (rc == 0) {
+		strlcpy(s->auth_mech, strcasecmp(mech, "PLAIN") == 0 ? "PLAIN" : "LOGIN",
+		    sizeof s->auth_mech);
 		snprintf(stamp, sizeof stamp, "<%ld.%lld@%s>", (long)getpid(),
 		    (long long)s->w->now(s->w->ctx), s->o->me.s);
 		verdict(s, s->w->checkpw(s->w->ctx, user, pass, stamp), user);

@@ -8,7 +8,9 @@
 static int
 helo_name(struct sess *s, const char *arg)
 {
-	size_t	 n = strlen(arg);
+	size_t		 n = strlen(arg);
+	char		 reply[SMTPD_REPLY_MAX];
+	enum milter_verdict v;
 
 	if (n == 0) {
 		sess_bad(s, "501 5.5.4 HELO/EHLO needs a domain name");
@@ -25,7 +27,8 @@ helo_name(struct sess *s, const char *arg)
 		}
 	sess_reset(s);
 	strlcpy(s->heloname, arg, sizeof s->heloname);
-	return 0;
+	v = milter_helo(s->milters, &s->macros, s->heloname, reply, sizeof reply);
+	return sess_milter(s, v, reply, "helo");
 }
 
 void

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "received.h"
@@ -25,7 +26,6 @@ message_start(struct sess *s)
 		sess_reply(s, "451 4.3.0 Temporary failure: no room for the message");
 		return -1;
 	}
-	qid_new(s->id, s->w->now(s->w->ctx));
 	hops_init(&s->hops);
 	memset(&ri, 0, sizeof ri);
 	ri.helo = s->heloname;
@@ -73,11 +73,50 @@ scan_buffered(struct sess *s, size_t want)
 	return used;
 }
 
+/*
+ * The filters' end of message: 0 and out filled (queue out->fd), or -1
+ * answered (the message closed).
+ */
+static int
+filter_message(struct sess *s, int fd, struct milter_out *out)
+{
+	char			 reply[SMTPD_REPLY_MAX], qr[LOG_QUOTE_MAX];
+	enum milter_verdict	 v;
+
+	v = milter_message(s->milters, &s->macros, fd, s->sender, s->rcpts, s->nrcpt, out,
+	    reply, sizeof reply);
+	if (v == MV_GO && out->quarantine[0] != '\0' && s->w->queue_hold != NULL) {
+		log_info("id=%s event=quarantine ip=%s quarantine=%s", s->id, sess_ip(s),
+		    log_quotes(qr, sizeof qr, out->quarantine));
+		s->w->queue_hold(s->w->ctx, out->quarantine);
+	} else if (v == MV_GO && out->quarantine[0] != '\0') {
+		/* No held state in this world: never deliver what a filter wants held. */
+		log_info("id=%s event=refused ip=%s reason=milter-quarantine quarantine=%s "
+		    "action=tempfail", s->id, sess_ip(s), log_quotes(qr, sizeof qr, out->quarantine));
+		v = MV_TEMPFAIL;
+		strlcpy(reply, "451 4.7.1 Message held by a filter: quarantine is not "
+		    "available here, try again later", sizeof reply);
+	}
+	if (v == MV_GO)
+		return 0;
+	/* Refused: out->fd is the message, the spool's or the filtered one. */
+	close(out->fd);
+	milter_out_free(out);
+	if (v == MV_DISCARD) {
+		log_info("id=%s event=discarded ip=%s reason=milter", s->id, sess_ip(s));
+		sess_reply(s, "250 2.0.0 Ok: discarded");
+		return -1;
+	}
+	(void)sess_milter(s, v, reply, "eom");
+	return -1;
+}
+
 static void
 hand_to_queue(struct sess *s)
 {
 	char			 qid[64], text[256], qs[LOG_QUOTE_MAX], qt[LOG_QUOTE_MAX];
 	enum queue_result	 r;
+	struct milter_out	 out;
 	int			 fd;
 
 	if ((fd = spool_finish(&s->spool)) == -1) {
@@ -85,9 +124,12 @@ hand_to_queue(struct sess *s)
 		sess_reply(s, "451 4.3.0 Temporary failure writing the message");
 		return;
 	}
+	if (filter_message(s, fd, &out) == -1)
+		return;
 	qid[0] = text[0] = '\0';
-	r = s->w->queue(s->w->ctx, fd, s->sender, s->rcpts, s->nrcpt, qid, sizeof qid,
-	    text, sizeof text);
+	r = s->w->queue(s->w->ctx, out.fd, out.sender, out.rcpts ? out.rcpts : s->rcpts,
+	    out.rcpts ? out.nrcpt : s->nrcpt, qid, sizeof qid, text, sizeof text);
+	milter_out_free(&out);
 	if (r == QR_OK) {
 		s->messages++;
 		log_info("id=%s event=queued qid=%s ip=%s from=%s rcpts=%zu size=%llu",
@@ -146,6 +188,9 @@ message_end(struct sess *s)
 static int
 message_allowed(struct sess *s)
 {
+	char			 reply[SMTPD_REPLY_MAX];
+	enum milter_verdict	 v;
+
 	if (!s->in_mail) {
 		sess_bad(s, "503 5.5.1 Send MAIL first");
 		return -1;
@@ -154,7 +199,10 @@ message_allowed(struct sess *s)
 		sess_reply(s, "554 5.5.1 No valid recipients");
 		return -1;
 	}
-	return 0;
+	/* The id exists from DATA on, so that the filters' "i" macro has it. */
+	qid_new(s->id, s->w->now(s->w->ctx));
+	v = milter_data(s->milters, &s->macros, reply, sizeof reply);
+	return sess_milter(s, v, reply, "data");
 }
 
 void

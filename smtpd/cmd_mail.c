@@ -71,7 +71,8 @@ cmd_mail(struct sess *s, char *arg)
 	enum path_status	 ps;
 	enum param_status	 pst;
 	const char		*params, *bad;
-	char			 q[LOG_QUOTE_MAX];
+	char			 q[LOG_QUOTE_MAX], reply[SMTPD_REPLY_MAX];
+	enum milter_verdict	 v;
 
 	if (mail_allowed(s) == -1)
 		return;
@@ -106,8 +107,14 @@ cmd_mail(struct sess *s, char *arg)
 		sess_reply(s, "553 5.7.1 Sender address refused");
 		return;
 	}
+	strlcpy(s->sender, a.mailbox, sizeof s->sender);   /* {mail_addr} */
+	v = milter_mail(s->milters, &s->macros, a.mailbox, reply, sizeof reply);
+	if (sess_milter(s, v, reply, "mail") == -1) {
+		milter_reset(s->milters);
+		s->sender[0] = '\0';
+		return;
+	}
 	s->in_mail = 1;
-	strlcpy(s->sender, a.mailbox, sizeof s->sender);
 	s->utf8 = p.smtputf8;
 	s->declared = p.has_size ? p.size : 0;
 	sess_reply(s, "250 2.1.0 Sender ok");
@@ -172,6 +179,19 @@ add_rcpt(struct sess *s, const char *mailbox)
 	return 0;
 }
 
+/* The filters' word on a recipient; 0 go on, -1 answered. */
+static int
+rcpt_milter(struct sess *s, const char *mailbox)
+{
+	char			 reply[SMTPD_REPLY_MAX];
+	enum milter_verdict	 v;
+
+	s->milter_rcpt = mailbox;                          /* {rcpt_addr} */
+	v = milter_rcpt(s->milters, &s->macros, mailbox, reply, sizeof reply);
+	s->milter_rcpt = NULL;
+	return sess_milter(s, v, reply, "rcpt");
+}
+
 void
 cmd_rcpt(struct sess *s, char *arg)
 {
@@ -182,6 +202,7 @@ cmd_rcpt(struct sess *s, char *arg)
 	const char		*params, *bad;
 	char			 q[LOG_QUOTE_MAX];
 	unsigned		 flags = ADDR_ALLOW_ROUTE | ADDR_ALLOW_LOCAL;
+	int			 refused;
 
 	if (!s->in_mail || s->bdat) {
 		sess_bad(s, "503 5.5.1 Send MAIL first");
@@ -206,7 +227,10 @@ cmd_rcpt(struct sess *s, char *arg)
 		sess_reply(s, "553 5.7.1 Recipient address refused");
 		return;
 	}
-	if (rcpt_decide(s, &a) == -1 || sess_policy(s, "RCPT", a.mailbox, (long long)s->declared, &s->prepend) == -1) {
+	refused = rcpt_decide(s, &a) == -1 ||
+	    sess_policy(s, "RCPT", a.mailbox, (long long)s->declared, &s->prepend) == -1 ||
+	    rcpt_milter(s, a.mailbox) == -1;
+	if (refused) {
 		log_info("event=refused ip=%s to=%s", sess_ip(s),
 		    log_quotes(q, sizeof q, a.mailbox));
 		return;

@@ -61,6 +61,7 @@ smtpd_client_from_peer(struct smtpd_client *c, const struct peer *p)
 	strlcpy(c->ip, p->remote_ip, sizeof c->ip);
 	strlcpy(c->local_ip, p->local_ip, sizeof c->local_ip);
 	c->local_port = p->local_port;
+	c->port = p->remote_port;
 }
 
 void

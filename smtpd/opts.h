@@ -34,6 +34,7 @@ struct smtpd_client {
 	char	 host[SMTPD_HOST_MAX + 1];    /* reverse name, "" when unknown */
 	char	 local_ip[INET6_ADDRSTRLEN];
 	unsigned local_port;
+	unsigned port;                        /* the client's port, 0 when unknown */
 	int	 relayclient;                 /* RELAYCLIENT is set (tcprules) */
 };
 

@@ -23,22 +23,18 @@
 #include "buf.h"
 #include "log.h"
 #include "policy_conn.h"
+#include "sockconn.h"
 
 long long
 policy_now_ms(void)
 {
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return sock_now_ms();
 }
 
 static int
 left_ms(long long deadline)
 {
-	long long left = deadline - policy_now_ms();
-
-	return left <= 0 ? 0 : left > 3600000 ? 3600000 : (int)left;
+	return sock_left_ms(deadline);
 }
 
 /* ---- parsing a control/policy line ---------------------------------- */
@@ -46,29 +42,7 @@ left_ms(long long deadline)
 static int
 parse_inet(const char *s, struct policy_service *sv, const char **why)
 {
-	const char	*colon = strrchr(s, ':');
-	size_t		 hl;
-
-	if (colon == NULL || colon == s || colon[1] == '\0') {
-		*why = "inet: needs HOST:PORT";
-		return -1;
-	}
-	hl = (size_t)(colon - s);
-	if (s[0] == '[' && colon[-1] == ']')          /* [::1]:port */
-		s++, hl -= 2;
-	if (hl >= sizeof(sv->host) || strlen(colon + 1) >= sizeof(sv->port)) {
-		*why = "inet: host or port too long";
-		return -1;
-	}
-	memcpy(sv->host, s, hl);
-	sv->host[hl] = '\0';
-	strlcpy(sv->port, colon + 1, sizeof(sv->port));
-	if (strspn(sv->port, "0123456789") != strlen(sv->port) || atoi(sv->port) < 1 ||
-	    atoi(sv->port) > 65535) {
-		*why = "inet: port is not a number from 1 to 65535";
-		return -1;
-	}
-	return 0;
+	return sock_parse_inet(s, sv->host, sizeof(sv->host), sv->port, sizeof(sv->port), why);
 }
 
 static int
@@ -147,86 +121,6 @@ policy_service_parse(const char *line, struct policy_service *sv, const char **w
 	}
 	*why = "not inet:HOST:PORT, unix:/path or exec:/path";
 	return -1;
-}
-
-/* ---- connecting ----------------------------------------------------- */
-
-/* Connect a non-blocking socket within the deadline. fd, or -1 with errno. */
-static int
-connect_by(const struct sockaddr *sa, socklen_t salen, long long deadline)
-{
-	int		 fd, err = 0;
-	socklen_t	 el = sizeof(err);
-	struct pollfd	 pfd;
-
-	if ((fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) == -1)
-		return -1;
-	if (connect(fd, sa, salen) == 0)
-		return fd;
-	if (errno != EINPROGRESS && errno != EAGAIN)
-		goto fail;
-	pfd.fd = fd;
-	pfd.events = POLLOUT;
-	for (;;) {
-		int r = poll(&pfd, 1, left_ms(deadline));
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r == -1)
-			goto fail;
-		if (r == 0) {
-			errno = ETIMEDOUT;
-			goto fail;
-		}
-		break;
-	}
-	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) == -1)
-		goto fail;
-	if (err != 0) {
-		errno = err;
-		goto fail;
-	}
-	return fd;
-fail:
-	err = errno;
-	close(fd);
-	errno = err;
-	return -1;
-}
-
-static int
-connect_inet(const struct policy_service *sv, long long deadline)
-{
-	struct addrinfo	 hints, *res = NULL;
-	const char	*host = strcasecmp(sv->host, "localhost") == 0 ? "127.0.0.1" : sv->host;
-	int		 fd = -1, r;
-
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;   /* no DNS here */
-	if ((r = getaddrinfo(host, sv->port, &hints, &res)) != 0) {
-		errno = r == EAI_SYSTEM ? errno : EINVAL;
-		return -1;
-	}
-	fd = connect_by(res->ai_addr, res->ai_addrlen, deadline);
-	r = errno;
-	freeaddrinfo(res);
-	errno = r;
-	return fd;
-}
-
-static int
-connect_unix(const struct policy_service *sv, long long deadline)
-{
-	struct sockaddr_un	sun;
-
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlcpy(sun.sun_path, sv->path, sizeof(sun.sun_path)) >= sizeof(sun.sun_path)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	return connect_by((struct sockaddr *)&sun, sizeof(sun), deadline);
 }
 
 /* Start the program on one end of a socket pair (its stdin and stdout). */
@@ -347,8 +241,8 @@ policy_exchange(const struct policy_service *sv, const char *request, size_t len
 	enum policy_read	r;
 
 	switch (sv->kind) {
-	case PK_INET: fd = connect_inet(sv, deadline); break;
-	case PK_UNIX: fd = connect_unix(sv, deadline); break;
+	case PK_INET: fd = sock_connect_inet(sv->host, sv->port, deadline); break;
+	case PK_UNIX: fd = sock_connect_unix(sv->path, deadline); break;
 	default:      fd = spawn_exec(sv, &pid); break;
 	}
 	if (fd == -1)

@@ -33,7 +33,23 @@ envelope(struct str *e, const char *sender, char *const *rcpts, size_t n)
 	return str_appendc(e, '\0');
 }
 
-/* environ with STAMP_QUEUE_IDFD=7 in front (a previous value is shadowed): malloc'd, or NULL. */
+/* The reason of a hold asked for by queue_hold(), for the next message only. */
+static char hold_var[300];
+
+void
+queue_hold(void *ctx, const char *reason)
+{
+	(void)ctx;
+	hold_var[0] = '\0';
+	if (reason != NULL && reason[0] != '\0')
+		snprintf(hold_var, sizeof hold_var, "STAMP_QUEUE_HOLD=%s", reason);
+}
+
+/*
+ * environ with STAMP_QUEUE_IDFD=7 in front (a previous value is shadowed),
+ * and STAMP_QUEUE_HOLD only when this message is held (an inherited one
+ * never passes): malloc'd, or NULL.
+ */
 static char **
 queue_environ(void)
 {
@@ -43,11 +59,14 @@ queue_environ(void)
 
 	while (environ[n] != NULL)
 		n++;
-	if ((env = calloc(n + 2, sizeof *env)) == NULL)
+	if ((env = calloc(n + 3, sizeof *env)) == NULL)
 		return NULL;
 	env[k++] = idfd;
+	if (hold_var[0] != '\0')
+		env[k++] = hold_var;
 	for (size_t i = 0; i < n; i++)
-		if (strncmp(environ[i], "STAMP_QUEUE_IDFD=", 17) != 0)
+		if (strncmp(environ[i], "STAMP_QUEUE_IDFD=", 17) != 0 &&
+		    strncmp(environ[i], "STAMP_QUEUE_HOLD=", 17) != 0)
 			env[k++] = environ[i];
 	env[k] = NULL;
 	return env;
@@ -176,6 +195,7 @@ queue_message(void *ctx, int msgfd, const char *sender, char *const *rcpts,
 	if ((r = queue_verdict(code, why, n, text, textsz)) == QR_OK)
 		take_id(idfd, qid, qidsz);
 out:
+	hold_var[0] = '\0';
 	str_free(&env);
 	close(msgfd);
 	if (envfd != -1)

@@ -24,6 +24,9 @@ enum queue_result queue_message(void *ctx, int msgfd, const char *sender,
     char *const *rcpts, size_t nrcpt, char *qid, size_t qidsz,
     char *text, size_t textsz);
 
+/* The smtpd_world queue_hold function: STAMP_QUEUE_HOLD=reason for the next queue_message(). */
+void queue_hold(void *ctx, const char *reason);
+
 /* What an exit code and the fd 6 text mean; text gets the reason (for tests too). */
 enum queue_result queue_verdict(int code, const char *fd6, size_t fd6len,
     char *text, size_t textsz);

@@ -12,6 +12,7 @@
 #include "cmdline.h"
 #include "dataread.h"
 #include "hops.h"
+#include "milter.h"
 #include "opts.h"
 #include "spool.h"
 #include "str.h"
@@ -50,6 +51,11 @@ struct sess {
 	int		 authed;
 	char		 user[SMTPD_USER_MAX + 1];
 	unsigned	 auth_failures;
+	char		 auth_mech[8];     /* "PLAIN", "LOGIN" */
+	/* The filters of control/milters (NULL: none), and what their macros read. */
+	struct milter_set *milters;
+	struct milter_macros macros;
+	const char	*milter_rcpt;      /* {rcpt_addr} during RCPT */
 	/* The transaction: MAIL, RCPT, then DATA or BDAT. */
 	int		 in_mail;
 	char		 sender[ADDR_PATH_MAX + 1];
@@ -95,6 +101,14 @@ int  sess_policy(struct sess *, const char *state, const char *rcpt, long long s
 void sess_hook_reply(char *dst, size_t dstsz, const char *got, const char *def);
 /* The client's address for log lines and hooks ("unknown" when none). */
 const char *sess_ip(const struct sess *);
+
+/*
+ * Ask the filters at a stage (milter_helo, milter_mail, ... as fn's result);
+ * a refusal is answered here (logged with stage). 0 go on, -1 answered.
+ */
+int  sess_milter(struct sess *, enum milter_verdict, const char *reply, const char *stage);
+/* The value of a milter macro (name without braces), or NULL. */
+const char *sess_macro(void *sess, const char *name);
 
 /* The commands, one per verb: arg is after the verb and one space. */
 void cmd_helo(struct sess *, char *arg);

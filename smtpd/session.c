@@ -137,6 +137,8 @@ sess_reset(struct sess *s)
 	s->utf8 = 0;
 	s->declared = 0;
 	str_free(&s->prepend);
+	milter_reset(s->milters);
+	s->id[0] = '\0';	/* the next message gets its own */
 	if (s->bdat)
 		spool_discard(&s->spool);
 	s->bdat = 0;
@@ -205,6 +207,91 @@ sess_policy(struct sess *s, const char *state, const char *rcpt, long long size,
 	    eom ? s->id : "", eom ? " " : "", sess_ip(s), state);
 	sess_reply(s, "%s", line);
 	return -1;
+}
+
+int
+sess_milter(struct sess *s, enum milter_verdict v, const char *reply, const char *stage)
+{
+	char	 line[SMTPD_REPLY_MAX];
+
+	if (v != MV_REJECT && v != MV_TEMPFAIL)
+		return 0;
+	sess_hook_reply(line, sizeof line, reply, v == MV_REJECT ?
+	    "550 5.7.1 Command rejected" : "451 4.7.1 Service unavailable - try again later");
+	log_info("%s%s%sevent=refused ip=%s stage=%s reason=milter reply=\"%.3s\"",
+	    s->id[0] ? "id=" : "", s->id, s->id[0] ? " " : "", sess_ip(s), stage, line);
+	sess_reply(s, "%s", line);
+	return -1;
+}
+
+/* The macros stamp knows, by name without braces (Sendmail's names). */
+const char *
+sess_macro(void *ctx, const char *name)
+{
+	struct sess		*s = ctx;
+	static char		 underscore[SMTPD_HOST_MAX + INET6_ADDRSTRLEN + 4], port[8];
+	const char		*cipher;
+
+	if (strcmp(name, "j") == 0)
+		return s->o->me.s;
+	if (strcmp(name, "daemon_name") == 0)
+		return s->o->submission ? "stamp-smtpd-submission" : "stamp-smtpd";
+	if (strcmp(name, "v") == 0)
+		return "stamp";
+	if (strcmp(name, "i") == 0)
+		return s->id[0] ? s->id : NULL;     /* from DATA on: our id, the Received: one */
+	if (strcmp(name, "_") == 0) {
+		snprintf(underscore, sizeof underscore, "%s [%s]",
+		    s->c->host[0] ? s->c->host : "unknown", sess_ip(s));
+		return underscore;
+	}
+	if (strcmp(name, "client_addr") == 0)
+		return s->c->ip[0] ? s->c->ip : NULL;
+	if (strcmp(name, "client_name") == 0)
+		return s->c->host[0] ? s->c->host : "unknown";
+	if (strcmp(name, "client_port") == 0) {
+		snprintf(port, sizeof port, "%u", s->c->port);
+		return port;
+	}
+	if (strcmp(name, "daemon_addr") == 0 || strcmp(name, "if_addr") == 0)
+		return s->c->local_ip[0] ? s->c->local_ip : NULL;
+	if (strcmp(name, "tls_version") == 0)
+		return s->tls ? s->tls_proto : NULL;
+	if (strcmp(name, "cipher") == 0) {
+		cipher = strchr(s->tls_desc, ' ');
+		return s->tls && cipher != NULL ? cipher + 1 : NULL;
+	}
+	if (strcmp(name, "auth_type") == 0)
+		return s->authed ? s->auth_mech : NULL;
+	if (strcmp(name, "auth_authen") == 0)
+		return s->authed ? s->user : NULL;
+	if (strcmp(name, "mail_addr") == 0)
+		return s->in_mail || s->sender[0] ? s->sender : NULL;
+	if (strcmp(name, "rcpt_addr") == 0)
+		return s->milter_rcpt;
+	if (strcmp(name, "mail_mailer") == 0 || strcmp(name, "rcpt_mailer") == 0)
+		return "smtp";
+	return NULL;
+}
+
+/* Open the filters and tell them of the client; a refusal is kept for MAIL. */
+static void
+milters_start(struct sess *s)
+{
+	char	 reply[SMTPD_REPLY_MAX], name[SMTPD_HOST_MAX + INET6_ADDRSTRLEN + 3];
+
+	s->macros.get = sess_macro;
+	s->macros.ctx = s;
+	if (s->w->milter_open == NULL)
+		return;
+	s->milters = s->w->milter_open(s->o->submission, s->o->databytes, s->o->maxrcpt);
+	if (s->c->host[0] != '\0')
+		strlcpy(name, s->c->host, sizeof name);
+	else
+		snprintf(name, sizeof name, "[%s]", sess_ip(s));
+	if (milter_connect(s->milters, &s->macros, name, s->c->ip, s->c->port, reply,
+	    sizeof reply) != MV_GO)
+		log_info("event=milter ip=%s stage=connect refused=1", sess_ip(s));
 }
 
 static const struct command {
@@ -319,6 +406,7 @@ smtpd_session(struct rbuf *rb, struct wbuf *wb, const struct smtpd_client *c,
 	log_info("event=connect ip=%s host=%s relay=%d", sess_ip(&s),
 	    log_quotes(qh, sizeof qh, c->host), s.relay_ip);
 	check_dnsbl(&s);
+	milters_start(&s);
 	if (!greet_delay(&s))
 		goto out;
 	sess_reply(&s, "220 %s ESMTP", o->greeting.s);
@@ -328,6 +416,7 @@ smtpd_session(struct rbuf *rb, struct wbuf *wb, const struct smtpd_client *c,
 out:
 	explicit_bzero(line, sizeof line);	/* AUTH lines pass through here */
 	sess_reset(&s);
+	milter_close(s.milters);
 	log_info("event=end ip=%s messages=%u quit=%d", sess_ip(&s), s.messages, s.quit_ok);
 	return s.quit_ok ? 0 : 1;
 }

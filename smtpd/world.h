@@ -16,6 +16,8 @@
 #include "hooks.h"
 #include "lookup.h"
 
+struct milter_set;
+
 enum queue_result { QR_OK, QR_TEMP, QR_PERM };
 enum checkpw_result { PW_OK, PW_BAD, PW_TEMP };
 
@@ -29,6 +31,11 @@ struct smtpd_world {
 	enum queue_result (*queue)(void *ctx, int msgfd, const char *sender,
 	    char *const *rcpts, size_t nrcpt, char *qid, size_t qidsz,
 	    char *text, size_t textsz);
+	/*
+	 * The next queue() call holds the message (quarantine) with this
+	 * reason; NULL: the next one does not. NULL function: no held state.
+	 */
+	void (*queue_hold)(void *ctx, const char *reason);
 	/* Check a password (checkpassword interface). */
 	enum checkpw_result (*checkpw)(void *ctx, const char *user,
 	    const char *pass, const char *timestamp);
@@ -46,6 +53,9 @@ struct smtpd_world {
 	time_t (*now)(void *ctx);
 	smtpd_policy_fn	 policy;   /* NULL: no policy services */
 	smtpd_dnsbl_fn	 dnsbl;    /* NULL: no DNSBL */
+	/* milter_open() (milter.h), or NULL: no filters. */
+	struct milter_set *(*milter_open)(int submission, unsigned long long databytes,
+	    size_t maxrcpt);
 };
 
 #endif

@@ -6,6 +6,7 @@
 
 #include "checkpw.h"
 #include "dnsbl.h"
+#include "milter.h"
 #include "queue.h"
 #include "tls.h"
 
@@ -43,6 +44,7 @@ world_real(struct smtpd_world *w, void *tls_ctx)
 {
 	w->ctx = tls_ctx;
 	w->queue = queue_message;
+	w->queue_hold = queue_hold;
 	w->checkpw = checkpw_run;
 	w->starttls = tls_ctx != NULL ? smtpd_starttls : NULL;
 	w->lookup = real_lookup;
@@ -50,4 +52,5 @@ world_real(struct smtpd_world *w, void *tls_ctx)
 	w->now = real_now;
 	w->policy = policy_check_prepend;
 	w->dnsbl = dnsbl_check;
+	w->milter_open = milter_open;
 }

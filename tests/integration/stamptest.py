@@ -230,7 +230,7 @@ class Home:
     def queue_files(self, *states):
         """Relative paths STATE/BB/ID of every file in the named queue states."""
         out = []
-        for st in states or ("mess", "intd", "todo", "info", "done"):
+        for st in states or ("mess", "intd", "todo", "info", "done", "hold"):
             top = self.path("queue", st)
             for bb in sorted(os.listdir(top)):
                 for n in sorted(os.listdir(os.path.join(top, bb))):

@@ -223,6 +223,28 @@ START_TEST(every_byte_damage_is_caught)
 }
 END_TEST
 
+START_TEST(hold_round_trip)
+{
+	struct envelope	 e, back;
+	struct str	 s = STR_INIT;
+
+	sample(&e);
+	strlcpy(e.hold, "quarantined: looks odd", sizeof e.hold);
+	ck_assert_int_eq(envelope_encode(&e, &s), 0);
+	ck_assert_int_eq(envelope_parse(s.s, s.len, &back), ENV_OK);
+	assert_same(&e, &back);
+	ck_assert_str_eq(back.hold, "quarantined: looks odd");
+	envelope_free(&back);
+	/* Every cut of a held envelope fails too. */
+	for (size_t n = 0; n < s.len; n++) {
+		ck_assert_int_eq(envelope_parse(s.s, n, &back), ENV_EFORMAT);
+		assert_empty(&back);
+	}
+	envelope_free(&e);
+	str_free(&s);
+}
+END_TEST
+
 START_TEST(bytes_after_the_end)
 {
 	static const char *extra[] = { "\n", "\0", "E8:00000000\n", "R3:a@b\n", "x" };
@@ -263,6 +285,11 @@ static const struct {
 	{ { "V1", "I" ID, "T1", "U0", "F", "Ra@b" }, 6, 1, ENV_OK },
 	{ { "V1", "I" ID, "T1", "U0", "Fs@x", "Ra@b", "Rc@d" }, 7, 1, ENV_OK },
 	{ { "V1", "I" ID, "T1", "U0", "F", "Ra@b" }, 6, 0, ENV_EFORMAT },      /* no E */
+	{ { "V1", "I" ID, "T1", "U0", "F", "Hspam", "Ra@b" }, 7, 1, ENV_OK },   /* held */
+	{ { "V1", "I" ID, "T1", "U0", "F", "H", "Ra@b" }, 7, 1, ENV_EFORMAT },  /* empty reason */
+	{ { "V1", "I" ID, "T1", "U0", "F", "Ha\tb", "Ra@b" }, 7, 1, ENV_EFORMAT }, /* control byte */
+	{ { "V1", "I" ID, "T1", "U0", "F", "Ra@b", "Hspam" }, 7, 1, ENV_EFORMAT }, /* out of order */
+	{ { "V1", "I" ID, "T1", "U0", "F", "Hx", "Hy", "Ra@b" }, 8, 1, ENV_EFORMAT }, /* twice */
 	{ { "V1", "I" ID, "T1", "U0", "F" }, 5, 1, ENV_EFORMAT },              /* no R */
 	{ { "I" ID, "V1", "T1", "U0", "F", "Ra@b" }, 6, 1, ENV_EFORMAT },
 	{ { "V1", "T1", "I" ID, "U0", "F", "Ra@b" }, 6, 1, ENV_EFORMAT },
@@ -434,6 +461,7 @@ main(void)
 	tcase_add_test(tc, every_cut_fails);
 	tcase_add_test(tc, every_byte_damage_is_caught);
 	tcase_add_test(tc, bytes_after_the_end);
+	tcase_add_test(tc, hold_round_trip);
 	tcase_add_loop_test(tc, forged_files, 0, (int)(sizeof forged / sizeof forged[0]));
 	tcase_add_test(tc, wrong_crc);
 	tcase_add_test(tc, garbage);

@@ -80,7 +80,7 @@ assert_layout(void)
 			assert_dir(rel, 02770);
 		}
 	}
-	/* queue/ holds lock and the five states, nothing else. */
+	/* queue/ holds lock and the six state folders, nothing else. */
 	ck_assert_int_eq(count_entries(""), 1 + Q_NSTATES);
 	ck_assert_int_eq(count_entries("lock"), 1);
 }
@@ -160,7 +160,7 @@ END_TEST
 
 START_TEST(names_and_paths)
 {
-	static const char *names[Q_NSTATES] = { "mess", "intd", "todo", "info", "done" };
+	static const char *names[Q_NSTATES] = { "mess", "intd", "todo", "info", "done", "hold" };
 	static const struct { const char *id; const char *bb; } ids[] = {
 		{ "6b05bb1882db86a7", "a7" }, { "6b05bb1882db8600", "00" },
 		{ "6b05bb1882db86ff", "ff" }, { "000000000000000f", "0f" },
