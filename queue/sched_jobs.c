@@ -10,9 +10,11 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "address.h"
 #include "fsutil.h"
 #include "lmtproute.h"
 #include "log.h"
+#include "lookup.h"
 #include "qlayout.h"
 #include "sched_loop.h"
 #include "spawner.h"
@@ -222,6 +224,31 @@ domain_jobs(const struct sched *s, const char *domain)
 }
 
 /*
+ * The LMTP target for r, or NULL for stamp-local: r is local, its domain
+ * has a control/lmtp line, and its name is no alias. An alias stays with
+ * stamp-local, which expands it (its address targets are queued again, and
+ * those at LMTP domains come back here); so does a recipient whose aliases
+ * lookup fails, for stamp-local to defer with its own reason.
+ */
+static const char *
+lmtp_target(const struct sched *s, const struct srcpt *r)
+{
+	const char	*t;
+	struct addr	 a;
+	struct lookup	 lk;
+	enum lookup_kind k;
+
+	if (!r->local || (t = lmtp_find(&s->conf.lmtp, r->domain)) == NULL)
+		return NULL;
+	if (addr_parse_mailbox(r->addr, strlen(r->addr), ADDR_UTF8 | ADDR_ALLOW_LOCAL, &a) !=
+	    ADDR_OK)
+		return NULL;
+	k = lookup_alias(a.local, a.domain, &lk);
+	lookup_free(&lk);
+	return k == LK_UNKNOWN ? t : NULL;
+}
+
+/*
  * Collect due idle local recipients that control/lmtp sends to the same
  * target as r[first] (target): one LMTP transaction carries them all,
  * whatever their domains.
@@ -238,7 +265,7 @@ same_lmtp(const struct sched *s, struct msg *m, size_t first, const char *target
 
 		if (!r->local || r->busy || r->st.state != RS_PENDING || r->next > now)
 			continue;
-		if ((t = lmtp_find(&s->conf.lmtp, r->domain)) != NULL && strcmp(t, target) == 0)
+		if ((t = lmtp_target(s, r)) != NULL && strcmp(t, target) == 0)
 			idx[n++] = i;
 	}
 	return n;
@@ -292,8 +319,8 @@ sched_dispatch(struct sched *s, struct msg *m, time_t now)
 			blocked = 1;
 			continue;
 		}
-		/* A local domain that control/lmtp names goes to stamp-lmtp. */
-		lmtp = r->local ? lmtp_find(&s->conf.lmtp, r->domain) : NULL;
+		/* A local domain that control/lmtp names goes to stamp-lmtp (no alias). */
+		lmtp = lmtp_target(s, r);
 		if (lmtp != NULL)
 			n = same_lmtp(s, m, i, lmtp, now, idx);
 		else if (r->local) {

@@ -224,6 +224,25 @@ def test_unix_socket_and_per_domain_line():
     assert r["a@other.test"] == ["delivered"] and r["b@stamp.test"] == ["failed"], r
 
 
+def test_aliases_stay_with_stamp_local():
+    # postmaster (the home's default alias) and sales (an alias of ours) stay
+    # with stamp-local, which expands them into stamp's own Maildir; c, no
+    # alias, goes over LMTP. (An alias's address targets are queued again and
+    # routed like any recipient; a forward needs the installed set-user-ID
+    # stamp-queue, which a build tree does not have.)
+    fake = FakeLmtp()
+    s = lmtp_stamp(fake)
+    with open(s.home.path("aliases"), "a") as f:
+        f.write("sales: ./mail/postmaster/Maildir/\n")
+    s.queue(["sales@stamp.test", "postmaster@stamp.test", "c@stamp.test"],
+            sender="x@remote.test", msg=MSG)
+    s.start()
+    s.wait_empty()
+    assert [g[1] for g in fake.got] == [["c@stamp.test"]], fake.got
+    new = s.home.path("mail", "postmaster", "Maildir", "new")
+    assert len(os.listdir(new)) == 2, s.logtext()
+
+
 def test_malformed_line_defers():
     s = Stamp()
     s.home.control("lmtp", ":inet:mail.example:24")
