@@ -201,6 +201,7 @@ ick_all(struct ick *c)
 	ick_control(c);
 	ick_me(c);
 	ick_tls(c);
+	ick_lmtp(c);
 	ick_users(c);
 	ick_programs(c);
 }

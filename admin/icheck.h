@@ -75,6 +75,7 @@ void ick_layout(struct ick *);     /* home, control/, mail/, remote/, the queue,
 void ick_control(struct ick *);    /* every declared setting parses; unknown files */
 void ick_me(struct ick *);         /* me is set, and resolves; DNS answers */
 void ick_tls(struct ick *);        /* tlscert and tlskey readable and a pair */
+void ick_lmtp(struct ick *);       /* control/lmtp lines parse, and name local domains */
 void ick_users(struct ick *);      /* HOME/users: owner, mode, lines */
 void ick_programs(struct ick *);   /* stamp-queue set-user-ID stampq, nothing else set-ID */
 void ick_all(struct ick *);

@@ -17,10 +17,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "control.h"
 #include "dns.h"
+#include "lmtproute.h"
 #include "str.h"
 #include "tlsio.h"
 
@@ -214,6 +216,18 @@ ick_me(struct ick *c)
 	str_free(&me);
 }
 
+/* Does a virtualdomains line ("domain:prefix") name domain? */
+static int
+vdomain_listed(const struct ctl_list *vd, const char *domain)
+{
+	size_t	 dl = strlen(domain);
+
+	for (size_t i = 0; i < vd->n; i++)
+		if (strncasecmp(vd->items[i], domain, dl) == 0 && vd->items[i][dl] == ':')
+			return 1;
+	return 0;
+}
+
 /* The path a tls setting names: relative ones are under control/, as tlsio reads them. */
 static void
 tls_path(const struct ick *c, const char *value, char *out, size_t outsz)
@@ -310,4 +324,44 @@ ick_tls(struct ick *c)
 out:
 	str_free(&cert);
 	str_free(&key);
+}
+
+/*
+ * Every control/lmtp line names a target stamp-lmtp can use (a malformed
+ * one defers its mail), and a domain that is local (others never look it up).
+ */
+void
+ick_lmtp(struct ick *c)
+{
+	struct ctl_list		 l = { NULL, 0 }, locals = { NULL, 0 }, vd = { NULL, 0 };
+	struct lmtp_target	 t;
+	const char		*why;
+	char			 fix[4600], dom[CTL_LINE_MAX + 1];
+
+	if (ctl_list("lmtp", &l) == -1 || ctl_list("locals", &locals) == -1 ||
+	    ctl_list("virtualdomains", &vd) == -1)
+		goto out;   /* ick_control says why */
+	for (size_t i = 0; i < l.n; i++) {
+		const char *colon = strchr(l.items[i], ':');
+
+		snprintf(fix, sizeof fix, "write domain:inet:HOST:PORT or domain:unix:/path "
+		    "(stamp-control(5)) in %s/control/lmtp", c->home);
+		if (colon == NULL || lmtp_parse(colon + 1, &t, &why) == -1) {
+			ick_add(c, ICK_PROBLEM, fix, "control/lmtp line %s cannot be used: %s: "
+			    "its mail is deferred", l.items[i], colon == NULL ? "no colon" : why);
+			continue;
+		}
+		snprintf(dom, sizeof dom, "%.*s", (int)(colon - l.items[i]), l.items[i]);
+		if (dom[0] != '\0' && dom[0] != '.' && !ctl_list_has(&locals, dom) &&
+		    !vdomain_listed(&vd, dom)) {
+			snprintf(fix, sizeof fix, "echo %s >> %s/control/locals, or remove the line",
+			    dom, c->home);
+			ick_add(c, ICK_WARNING, fix, "control/lmtp names %s, which is not a local "
+			    "domain (locals, virtualdomains): its line is never used", dom);
+		}
+	}
+out:
+	ctl_list_free(&l);
+	ctl_list_free(&locals);
+	ctl_list_free(&vd);
 }

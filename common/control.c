@@ -82,6 +82,10 @@ const struct ctl_def ctl_table[] = {
 	LIST("tlsdestinations", "", NULL, "domain or domain:verify lines that require TLS"),
 	NUM("timeoutdns", "5", 1, 60, "seconds the resolver waits for each DNS answer (each try)"),
 
+	/* ---- stamp-lmtp (LMTP delivery of local mail) ---- */
+	LIST("lmtp", "", NULL, "domain:inet:HOST:PORT or domain:unix:/path; :... for every local domain"),
+	NUM("timeoutlmtp", "600", 1, DAY, "seconds stamp-lmtp waits for an LMTP server's reply"),
+
 	/* ---- stamp-popd, stamp-checkpw, stamp-user (add their settings here) ---- */
 	NUM("pop3faildelay", "2", 0, 60, "seconds stamp-popd waits before it answers a failed login"),
 	STR("pop3checkpassword", "", NULL, "checkpassword program of stamp-popd (default: stamp-checkpw)"),

@@ -179,6 +179,8 @@ find(const char *name, struct lookup *out)
 
 	if ((r = find_alias(name, out)) != 0)
 		return r == 1 ? LK_ALIAS : LK_ERROR;
+	if (out->aliases_only)
+		return LK_UNKNOWN;
 	if ((r = find_user(name, out)) != 0)
 		return r == 1 ? LK_VIRTUAL : LK_ERROR;
 	if ((r = find_system(name, out)) != 0)
@@ -198,8 +200,8 @@ try_name(const char *user, const char *ext, struct lookup *out)
 	return out->kind;
 }
 
-enum lookup_kind
-lookup_recipient(const char *local, const char *domain, struct lookup *out)
+static enum lookup_kind
+lookup_names(const char *local, const char *domain, int aliases_only, struct lookup *out)
 {
 	char		 lc[ADDR_LOCAL_MAX + 1], prefix[CTL_LINE_MAX + 1];
 	char		 name[LOOKUP_NAME_MAX + 1], *d;
@@ -208,6 +210,7 @@ lookup_recipient(const char *local, const char *domain, struct lookup *out)
 
 	memset(out, 0, sizeof *out);
 	out->kind = LK_UNKNOWN;
+	out->aliases_only = aliases_only;
 	if (strlcpy(lc, local, sizeof lc) >= sizeof lc)
 		return LK_UNKNOWN;	/* longer than any mailbox can be */
 	fold(lc);
@@ -230,6 +233,18 @@ lookup_recipient(const char *local, const char *domain, struct lookup *out)
 		try_name(prefix, lc, out);
 	str_free(&delim);
 	return out->kind;
+}
+
+enum lookup_kind
+lookup_recipient(const char *local, const char *domain, struct lookup *out)
+{
+	return lookup_names(local, domain, 0, out);
+}
+
+enum lookup_kind
+lookup_alias(const char *local, const char *domain, struct lookup *out)
+{
+	return lookup_names(local, domain, 1, out);
 }
 
 void

@@ -47,6 +47,7 @@ struct lookup {
 	gid_t            gid;
 	char             dir[PATH_MAX];              /* the account's home */
 	char             name[64];                   /* the account's login name */
+	int              aliases_only;               /* lookup_alias: step 2 alone */
 };
 
 /*
@@ -54,6 +55,12 @@ struct lookup {
  * lookup_free() afterwards, whatever the kind.
  */
 enum lookup_kind lookup_recipient(const char *local, const char *domain, struct lookup *out);
+/*
+ * The same names, in aliases alone: LK_ALIAS, LK_UNKNOWN or LK_ERROR. The
+ * scheduler asks it for recipients at control/lmtp domains (an alias stays
+ * with stamp-local, which expands it). It reads neither users nor accounts.
+ */
+enum lookup_kind lookup_alias(const char *local, const char *domain, struct lookup *out);
 void lookup_free(struct lookup *);
 
 /* Split an aliases line "name: a, |prog, b" into name and targets. 0, or -1 if malformed. */

@@ -2,6 +2,7 @@
 #include "rconn.h"
 
 #include <sys/socket.h>
+#include <sys/un.h>
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -50,12 +51,29 @@ await_connect(int fd, int timeout_ms)
 	return 0;
 }
 
+static int
+connect_to(const struct sockaddr_storage *ss, socklen_t sslen, int timeout_ms)
+{
+	int	 fd, saved;
+
+	if ((fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0)
+		return -1;
+	if (connect(fd, (const struct sockaddr *)ss, sslen) == 0)
+		return fd;
+	/* A UNIX-domain socket with a full backlog fails at once (EAGAIN): temporary. */
+	if ((errno == EINPROGRESS || errno == EINTR) && await_connect(fd, timeout_ms) == 0)
+		return fd;
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
 int
 rconn_open(const struct dns_ip *ip, unsigned short port, int timeout_ms)
 {
 	struct sockaddr_storage	 ss;
 	socklen_t		 sslen;
-	int			 fd, saved;
 
 	memset(&ss, 0, sizeof ss);
 	if (ip->af == AF_INET) {
@@ -71,14 +89,20 @@ rconn_open(const struct dns_ip *ip, unsigned short port, int timeout_ms)
 		memcpy(&sin6->sin6_addr, ip->addr, 16);
 		sslen = sizeof *sin6;
 	}
-	if ((fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0)
+	return connect_to(&ss, sslen, timeout_ms);
+}
+
+int
+rconn_unix(const char *path, int timeout_ms)
+{
+	struct sockaddr_storage	 ss;
+	struct sockaddr_un	*sun = (struct sockaddr_un *)&ss;
+
+	memset(&ss, 0, sizeof ss);
+	sun->sun_family = AF_UNIX;
+	if (strlcpy(sun->sun_path, path, sizeof sun->sun_path) >= sizeof sun->sun_path) {
+		errno = ENAMETOOLONG;
 		return -1;
-	if (connect(fd, (struct sockaddr *)&ss, sslen) == 0)
-		return fd;
-	if ((errno == EINPROGRESS || errno == EINTR) && await_connect(fd, timeout_ms) == 0)
-		return fd;
-	saved = errno;
-	close(fd);
-	errno = saved;
-	return -1;
+	}
+	return connect_to(&ss, sizeof *sun, timeout_ms);
 }

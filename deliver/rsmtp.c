@@ -135,7 +135,7 @@ send_line(struct rsmtp *s, const char *cmd, const char *arg)
 	return 0;
 }
 
-/* EHLO, then HELO if EHLO is refused. */
+/* EHLO, then HELO if EHLO is refused; LHLO alone for LMTP. */
 static enum rs_step
 hello(struct rsmtp *s, const char *helo)
 {
@@ -144,14 +144,16 @@ hello(struct rsmtp *s, const char *helo)
 	enum rreply_status	 st;
 
 	memset(&s->ext, 0, sizeof s->ext);
-	if (send_line(s, "EHLO ", helo) < 0)
-		return next_write(s, "EHLO");
+	if (send_line(s, s->lmtp ? "LHLO " : "EHLO ", helo) < 0)
+		return next_write(s, s->lmtp ? "LHLO" : "EHLO");
 	if ((st = rreply_read(&s->r, &rep, ehlo_line, &c)) != RREPLY_OK)
-		return rsmtp_next_io(s, st, "EHLO");
+		return rsmtp_next_io(s, st, s->lmtp ? "LHLO" : "EHLO");
 	if (rreply_class(&rep) == 2) {
 		s->ext.esmtp = 1;
 		return RS_OK;
 	}
+	if (s->lmtp)
+		return next_said(s, &rep);
 	memset(&s->ext, 0, sizeof s->ext);
 	if (send_line(s, "HELO ", helo) < 0)
 		return next_write(s, "HELO");

@@ -69,6 +69,7 @@ struct rsmtp {
 	const char	*cafile;        /* NULL: the system's CA bundle */
 	char		 tls_desc[128];
 	int		 broken;        /* a reply timed out, or the stream broke: no QUIT */
+	int		 lmtp;          /* RFC 2033: LHLO, and one reply per recipient after DATA */
 	/* Why the session cannot go on (a 4.x.x text), for RS_NEXT and RS_TLSFAIL. */
 	char		 err[512];
 };
@@ -90,12 +91,18 @@ struct rs_rcpt {
 /* Start a session on a connected socket (the same fd for both directions). */
 void rsmtp_init(struct rsmtp *, int fd, int timeout_ms, const char *host, const char *ip);
 
-/* Greeting, EHLO/HELO as helo, STARTTLS as tls asks. */
+/*
+ * Greeting, EHLO/HELO as helo, STARTTLS as tls asks. With s->lmtp set
+ * (stamp-lmtp), LHLO instead, with no HELO after a refusal (RFC 2033).
+ */
 enum rs_step rsmtp_open(struct rsmtp *, const char *helo, enum rs_tls tls);
 
 /*
  * One transaction for every recipient not yet done. Decided recipients get
- * done = 1; RS_NEXT leaves the others for the next address.
+ * done = 1; RS_NEXT leaves the others for the next address. With s->lmtp
+ * the final dot gets one reply per accepted recipient, in RCPT order, each
+ * that recipient's result; those not read (the server closed, timed out
+ * or sent garbage) are temporary failures.
  */
 enum rs_step rsmtp_transact(struct rsmtp *, const struct rs_msg *, struct rs_rcpt *, size_t n);
 

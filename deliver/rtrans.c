@@ -7,7 +7,8 @@
  * now. Trouble before the end of the data leaves the undecided recipients
  * for the next address; once the final dot is sent, a lost reply means the
  * message may have arrived, so it is a temporary failure, never a retry
- * somewhere else at once.
+ * somewhere else at once. LMTP (RFC 2033) differs only there: the final
+ * dot gets one reply per accepted recipient.
  */
 #include "rsmtp.h"
 
@@ -119,17 +120,22 @@ send_data(struct rsmtp *s, const struct rs_msg *m, struct rs_rcpt *rc, size_t n)
 		return rsmtp_next(s, "4.4.2 host %s [%s]: connection lost sending the message (%s)",
 		    s->host, s->ip, strerror(s->w.err ? s->w.err : EIO));
 	}
-	if ((st = rreply_read(&s->r, &rep, NULL, NULL)) != RREPLY_OK) {
-		s->broken = 1;
-		/* It may have arrived: wait and try again, not elsewhere now. */
-		(void)snprintf(text, sizeof text, "4.4.2 host %s [%s] %s after the message was sent;"
-		    " it may have been delivered", s->host, s->ip,
-		    st == RREPLY_BAD ? "sent a malformed reply" :
-		    errno == ETIMEDOUT ? "timed out" : "closed the connection");
-		decide_rest(rc, n, DLV_TEMP, text, 1);
-		return RS_OK;
+	/* SMTP: one reply for all; LMTP: one per accepted recipient, in order. */
+	for (size_t i = 0; i < n; i++) {
+		if (rc[i].done || !rc[i].accepted)
+			continue;
+		if ((st = rreply_read(&s->r, &rep, NULL, NULL)) != RREPLY_OK) {
+			s->broken = 1;
+			/* It may have arrived: wait and try again, not elsewhere now. */
+			(void)snprintf(text, sizeof text, "4.4.2 host %s [%s] %s after the message"
+			    " was sent; it may have been delivered", s->host, s->ip,
+			    st == RREPLY_BAD ? "sent a malformed reply" :
+			    errno == ETIMEDOUT ? "timed out" : "closed the connection");
+			decide_rest(rc, n, DLV_TEMP, text, 1);
+			return RS_OK;
+		}
+		decide_said(s, s->lmtp ? &rc[i] : rc, s->lmtp ? 1 : n, &rep, 1);
 	}
-	decide_said(s, rc, n, &rep, 1);
 	return RS_OK;
 }
 

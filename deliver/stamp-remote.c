@@ -15,8 +15,6 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <grp.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +27,7 @@
 #include "dns.h"
 #include "home.h"
 #include "log.h"
+#include "ragent.h"
 #include "rdeliver.h"
 #include "str.h"
 
@@ -39,60 +38,6 @@ usage(void)
 {
 	fprintf(stderr, "usage: stamp-remote [--home DIR] ID SENDER DOMAIN RECIPIENT...\n");
 	exit(111);
-}
-
-/* Every result line in one write, then exit. */
-static noreturn void
-finish(const char *id, struct rs_rcpt *rc, size_t n)
-{
-	static const char	 code[] = { 'K', 'Z', 'D' };
-	struct str		 out = STR_INIT;
-	char			 qr[LOG_QUOTE_MAX], qt[LOG_QUOTE_MAX];
-
-	for (size_t i = 0; i < n; i++) {
-		if (!rc[i].done)
-			dlv_set(&rc[i].res, DLV_TEMP, "4.3.0 no result (internal error)");
-		log_info("id=%s rcpt=%s status=%c text=%s", id,
-		    log_quotes(qr, sizeof qr, rc[i].addr), code[rc[i].res.status],
-		    log_quotes(qt, sizeof qt, rc[i].res.text));
-		if (str_appendf(&out, "%c %s\n", code[rc[i].res.status], rc[i].res.text) < 0)
-			exit(111);
-	}
-	if (fd_write_all(1, out.s, out.len, -1) < 0)
-		exit(111);
-	str_free(&out);
-	exit(0);
-}
-
-static noreturn void
-fail_all(const char *id, struct rs_rcpt *rc, size_t n, const char *text)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!rc[i].done) {
-			dlv_set(&rc[i].res, DLV_TEMP, "%s", text);
-			rc[i].done = 1;
-		}
-	finish(id, rc, n);
-}
-
-/* Root: become stampr for good. 0, or -1 (logged). */
-static int
-drop_root(void)
-{
-	struct passwd	*pw;
-
-	if (geteuid() != 0)
-		return 0;
-	if ((pw = getpwnam("stampr")) == NULL) {
-		log_warnx("reason=\"started as root, and there is no user stampr\"");
-		return -1;
-	}
-	if (setgroups(0, NULL) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0 ||
-	    setuid(0) == 0) {
-		log_warn("action=drop-root");
-		return -1;
-	}
-	return 0;
 }
 
 /* Check each recipient; the wrong ones get their result now. 1 when one needs SMTPUTF8. */
@@ -151,27 +96,27 @@ main(int argc, char **argv)
 	m.sender = argv[optind + 1];
 	m.fd = 0;
 	if (home_init(home) == -1)
-		fail_all(id, rc, n, "4.3.5 the home path is too long");
-	if (drop_root() < 0)
-		fail_all(id, rc, n, "4.3.0 cannot become the user stampr");
+		ragent_fail_all(id, rc, n, "4.3.5 the home path is too long");
+	if (ragent_drop_root() < 0)
+		ragent_fail_all(id, rc, n, "4.3.0 cannot become the user stampr");
 	m.utf8 = check_rcpts(rc, n, domain);
 	if (m.sender[0] != '\0') {
 		if (addr_parse_mailbox(m.sender, strlen(m.sender), ADDR_UTF8, &sa) != ADDR_OK)
-			fail_all(id, rc, n, "5.1.7 the envelope sender is not a valid mailbox");
+			ragent_fail_all(id, rc, n, "5.1.7 the envelope sender is not a valid mailbox");
 		m.utf8 |= sa.has_8bit;
 	}
 	if (rdata_scan(0, &m.info) < 0) {
 		log_warn("id=%s action=read-message", id);
-		fail_all(id, rc, n, "4.3.0 cannot read the queued message");
+		ragent_fail_all(id, rc, n, "4.3.0 cannot read the queued message");
 	}
 	if (rconf_load(&conf) < 0)
-		fail_all(id, rc, n, "4.3.5 cannot read the control files; see the log");
+		ragent_fail_all(id, rc, n, "4.3.5 cannot read the control files; see the log");
 	if (dns_init(&dns, (int)conf.timeout_dns) < 0) {
 		log_warnx("id=%s action=dns-init reason=\"%s\"", id, dns.err);
-		fail_all(id, rc, n, "4.3.5 cannot set up the DNS resolver (control/nameservers?)");
+		ragent_fail_all(id, rc, n, "4.3.5 cannot set up the DNS resolver (control/nameservers?)");
 	}
 	rdeliver(&conf, &dns, id, &m, domain, rc, n);
 	dns_free(&dns);
 	rconf_free(&conf);
-	finish(id, rc, n);
+	ragent_finish(id, rc, n);
 }

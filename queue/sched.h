@@ -46,7 +46,7 @@ struct msg {
 struct sconf {
 	long long        clocal, cremote, cperdomain;
 	long long        retrymin, retrymax, lifetime;
-	struct ctl_list  locals, vdomains;
+	struct ctl_list  locals, vdomains, lmtp;
 	struct str       me, bouncefrom, doublebounceto;
 };
 

@@ -21,6 +21,7 @@ sconf_load(struct sconf *c)
 	    ctl_number("queuelifetime", &n.lifetime) == -1 ||
 	    ctl_list("locals", &n.locals) == -1 ||
 	    ctl_list("virtualdomains", &n.vdomains) == -1 ||
+	    ctl_list("lmtp", &n.lmtp) == -1 ||
 	    ctl_string("me", &n.me) == -1 ||
 	    ctl_string("bouncefrom", &n.bouncefrom) == -1 ||
 	    ctl_string("doublebounceto", &n.doublebounceto) == -1) {
@@ -41,6 +42,7 @@ sconf_free(struct sconf *c)
 {
 	ctl_list_free(&c->locals);
 	ctl_list_free(&c->vdomains);
+	ctl_list_free(&c->lmtp);
 	str_free(&c->me);
 	str_free(&c->bouncefrom);
 	str_free(&c->doublebounceto);

@@ -10,8 +10,11 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "address.h"
 #include "fsutil.h"
+#include "lmtproute.h"
 #include "log.h"
+#include "lookup.h"
 #include "qlayout.h"
 #include "sched_loop.h"
 #include "spawner.h"
@@ -137,10 +140,14 @@ open_message(const struct msg *m)
 	return open_safe(path, O_RDONLY, 0);
 }
 
-/* Start one job for rcpts idx[0..n) of m. 0, or -1 (logged, left pending). */
+/*
+ * Start one job for rcpts idx[0..n) of m: stamp-local (one local
+ * recipient), stamp-lmtp (local recipients for the LMTP target lmtp) or
+ * stamp-remote. 0, or -1 (logged, left pending).
+ */
 static int
 start_job(struct sched *s, struct job *j, struct msg *m, const size_t *idx,
-    size_t n, int local)
+    size_t n, int local, const char *lmtp)
 {
 	char		*addrs[REMOTE_RCPTS_MAX];
 	struct spawn_job sj;
@@ -155,6 +162,7 @@ start_job(struct sched *s, struct job *j, struct msg *m, const size_t *idx,
 	memset(&sj, 0, sizeof sj);
 	sj.job = (unsigned)(j - s->jobs) + 1;
 	sj.local = local;
+	sj.lmtp = lmtp;
 	sj.id = m->id;
 	sj.sender = m->sender;
 	sj.domain = m->r[idx[0]].domain;
@@ -215,6 +223,54 @@ domain_jobs(const struct sched *s, const char *domain)
 	return k;
 }
 
+/*
+ * The LMTP target for r, or NULL for stamp-local: r is local, its domain
+ * has a control/lmtp line, and its name is no alias. An alias stays with
+ * stamp-local, which expands it (its address targets are queued again, and
+ * those at LMTP domains come back here); so does a recipient whose aliases
+ * lookup fails, for stamp-local to defer with its own reason.
+ */
+static const char *
+lmtp_target(const struct sched *s, const struct srcpt *r)
+{
+	const char	*t;
+	struct addr	 a;
+	struct lookup	 lk;
+	enum lookup_kind k;
+
+	if (!r->local || (t = lmtp_find(&s->conf.lmtp, r->domain)) == NULL)
+		return NULL;
+	if (addr_parse_mailbox(r->addr, strlen(r->addr), ADDR_UTF8 | ADDR_ALLOW_LOCAL, &a) !=
+	    ADDR_OK)
+		return NULL;
+	k = lookup_alias(a.local, a.domain, &lk);
+	lookup_free(&lk);
+	return k == LK_UNKNOWN ? t : NULL;
+}
+
+/*
+ * Collect due idle local recipients that control/lmtp sends to the same
+ * target as r[first] (target): one LMTP transaction carries them all,
+ * whatever their domains.
+ */
+static size_t
+same_lmtp(const struct sched *s, struct msg *m, size_t first, const char *target,
+    time_t now, size_t *idx)
+{
+	size_t	 n = 0;
+
+	for (size_t i = first; i < m->n && n < REMOTE_RCPTS_MAX; i++) {
+		struct srcpt	*r = &m->r[i];
+		const char	*t;
+
+		if (!r->local || r->busy || r->st.state != RS_PENDING || r->next > now)
+			continue;
+		if ((t = lmtp_target(s, r)) != NULL && strcmp(t, target) == 0)
+			idx[n++] = i;
+	}
+	return n;
+}
+
 /* Collect due idle remote recipients of the same domain as r[first]. */
 static size_t
 same_domain(struct msg *m, size_t first, time_t now, size_t *idx)
@@ -240,6 +296,7 @@ sched_dispatch(struct sched *s, struct msg *m, time_t now)
 	for (size_t i = 0; i < m->n; i++) {
 		struct srcpt *r = &m->r[i];
 		struct job *j;
+		const char *lmtp;
 
 		if (r->busy || r->st.state != RS_PENDING || r->next > now)
 			continue;
@@ -262,12 +319,16 @@ sched_dispatch(struct sched *s, struct msg *m, time_t now)
 			blocked = 1;
 			continue;
 		}
-		if (r->local) {
+		/* A local domain that control/lmtp names goes to stamp-lmtp (no alias). */
+		lmtp = lmtp_target(s, r);
+		if (lmtp != NULL)
+			n = same_lmtp(s, m, i, lmtp, now, idx);
+		else if (r->local) {
 			idx[0] = i;
 			n = 1;
 		} else
 			n = same_domain(m, i, now, idx);
-		if (start_job(s, j, m, idx, n, r->local) == -1)
+		if (start_job(s, j, m, idx, n, r->local, lmtp) == -1)
 			for (size_t k = 0; k < n; k++)
 				m->r[idx[k]].next = now + s->conf.retrymin;
 	}

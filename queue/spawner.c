@@ -55,10 +55,12 @@ spawn_send(int sock, const struct spawn_job *j)
 
 	str_appendf(&req, "%u", j->job);
 	str_appendc(&req, '\0');
-	str_append(&req, j->local ? "L" : "R", 2);
+	str_append(&req, j->lmtp != NULL ? "M" : j->local ? "L" : "R", 2);
 	str_append(&req, j->id, strlen(j->id) + 1);
 	str_append(&req, j->sender, strlen(j->sender) + 1);
-	if (!j->local)
+	if (j->lmtp != NULL)
+		str_append(&req, j->lmtp, strlen(j->lmtp) + 1);
+	else if (!j->local)
 		str_append(&req, j->domain, strlen(j->domain) + 1);
 	for (size_t i = 0; i < j->nrcpts; i++)
 		str_append(&req, j->rcpts[i], strlen(j->rcpts[i]) + 1);
@@ -122,6 +124,7 @@ build_argv(char *req, size_t len, char **argv, size_t max, unsigned *job,
 {
 	char	*fields[SPAWN_ARGS_MAX];
 	size_t	 nf = 0, i = 0, a = 0;
+	const char *name;
 
 	if (len == 0 || req[len - 1] != '\0')
 		return -1;
@@ -132,14 +135,19 @@ build_argv(char *req, size_t len, char **argv, size_t max, unsigned *job,
 	if (i < len || nf < 5)
 		return -1;
 	*job = (unsigned)strtoul(fields[0], NULL, 10);
-	if (strcmp(fields[1], "L") != 0 && strcmp(fields[1], "R") != 0)
+	if (strcmp(fields[1], "L") == 0)
+		name = "stamp-local";
+	else if (strcmp(fields[1], "R") == 0)
+		name = "stamp-remote";
+	else if (strcmp(fields[1], "M") == 0)
+		name = "stamp-lmtp";
+	else
 		return -1;
-	if (sibling_path(prog, progsz, fields[1][0] == 'L' ? "stamp-local" :
-	    "stamp-remote") == -1)
+	if (sibling_path(prog, progsz, name) == -1)
 		return -1;
 	if (nf + 4 > max)
 		return -1;
-	argv[a++] = fields[1][0] == 'L' ? "stamp-local" : "stamp-remote";
+	argv[a++] = (char *)name;
 	argv[a++] = "--home";
 	argv[a++] = (char *)home_dir();
 	for (size_t f = 2; f < nf; f++)
@@ -193,11 +201,18 @@ reply(struct spawner *s, unsigned job, const char *out, size_t len)
 	str_free(&r);
 }
 
+/* stamp-remote and stamp-lmtp run as stampr; stamp-local switches users itself. */
+static int
+runs_as_stampr(char **argv)
+{
+	return strcmp(argv[0], "stamp-remote") == 0 || strcmp(argv[0], "stamp-lmtp") == 0;
+}
+
 /* In the child: become who the agent runs as, wire fds, exec. */
 static void
 exec_agent(struct spawner *s, const char *prog, char **argv, int msgfd, int out)
 {
-	int	 remote = strcmp(argv[0], "stamp-remote") == 0;
+	int	 remote = runs_as_stampr(argv);
 
 	if (dup2(msgfd, 0) == -1 || dup2(out, 1) == -1)
 		_exit(111);
@@ -278,7 +293,7 @@ start_agent(struct spawner *s, char *req, size_t len, int msgfd)
 		reply(s, job, "", 0);
 		return;
 	}
-	if (!(s->as_root && strcmp(argv[0], "stamp-remote") == 0)) {
+	if (!(s->as_root && runs_as_stampr(argv))) {
 		/* No change of user in the child: no need to copy this process for it. */
 		int err = spawn_agent(&pid, prog, argv, msgfd, p[1]);
 		if (err != 0) {

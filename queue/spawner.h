@@ -9,7 +9,10 @@
  * one datagram per request and per reply, the message's fd passed along
  * with SCM_RIGHTS (the agents cannot open the queue themselves).
  *
- *   request: "JOB\0KIND\0ID\0SENDER\0[DOMAIN\0]RCPT\0..."   KIND L or R
+ *   request: "JOB\0KIND\0ID\0SENDER\0[DOMAIN\0]RCPT\0..."   KIND L, R or M
+ *
+ * KIND M is stamp-lmtp (local domains that control/lmtp hands to an LMTP
+ * server): its DOMAIN field is the LMTP target, and it runs as stampr too.
  *   reply:   "JOB\0OUTPUT"                                  OUTPUT at most SPAWN_OUT_MAX
  */
 #ifndef STAMP_SPAWNER_H
@@ -28,6 +31,7 @@ struct spawn_job {
 	const char   *id;
 	const char   *sender;
 	const char   *domain;               /* remote only */
+	const char   *lmtp;                 /* an LMTP job (local set): its target */
 	char *const  *rcpts;
 	size_t        nrcpts;
 	int           msgfd;

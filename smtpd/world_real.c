@@ -7,8 +7,27 @@
 #include "checkpw.h"
 #include "dnsbl.h"
 #include "milter.h"
+#include "lmtproute.h"
 #include "queue.h"
 #include "tls.h"
+
+/*
+ * A domain that control/lmtp hands to an LMTP server has its mailboxes
+ * there, not in stamp's tables: a name unknown here is accepted, and the
+ * server's RCPT reply decides (a refusal bounces).
+ */
+static int
+lmtp_domain(const char *domain)
+{
+	struct ctl_list	 l = { NULL, 0 };
+	int		 yes;
+
+	if (ctl_list("lmtp", &l) == -1)
+		return -1;
+	yes = lmtp_find(&l, domain) != NULL;
+	ctl_list_free(&l);
+	return yes;
+}
 
 static enum lookup_kind
 real_lookup(void *ctx, const char *local, const char *domain)
@@ -19,6 +38,14 @@ real_lookup(void *ctx, const char *local, const char *domain)
 	(void)ctx;
 	k = lookup_recipient(local, domain, &l);
 	lookup_free(&l);
+	if (k == LK_UNKNOWN) {
+		int lm = lmtp_domain(domain);
+
+		if (lm == -1)
+			return LK_ERROR;
+		if (lm == 1)
+			return LK_VIRTUAL;
+	}
 	return k;
 }
 

@@ -243,3 +243,44 @@ service imap-login {
                 return f.read()
         except FileNotFoundError:
             return ""
+
+
+class DovecotLmtp(DovecotPop3):
+    """A private Dovecot LMTP service (Debian dovecot-lmtpd) on host:port:
+    the same private instance as DovecotPop3 (base_dir, log, passwd-file),
+    with a static user list (full addresses, as LMTP hands them over) and
+    each user's mail in maildir:MAILROOT/ADDRESS/Maildir, owned by uid/gid."""
+
+    def __init__(self, top, port, addresses, uid, gid, host="127.0.0.1"):
+        super().__init__(top, port, {a: "unused" for a in addresses}, uid, gid, host)
+
+    def maildir_files(self, user):
+        out = []
+        for sub in ("new", "cur"):
+            d = os.path.join(self.maildir(user), sub)
+            out += [os.path.join(d, n) for n in sorted(os.listdir(d))] if os.path.isdir(d) else []
+        return out
+
+    def _write_config(self):
+        super()._write_config()
+        with open(self.conf) as f:
+            conf = f.read()
+        # The POP3 instance's configuration, turned into an LMTP one.
+        conf = conf.replace("protocols = pop3", "protocols = lmtp")
+        conf = conf.replace("service pop3-login {\n  inet_listener pop3 {\n    address = %s\n"
+                            "    port = %d\n  }" % (self.host, self.port),
+                            "service pop3-login {\n  inet_listener pop3 {\n    port = 0\n  }")
+        conf += """
+service lmtp {
+  inet_listener lmtp {
+    address = %(host)s
+    port = %(port)d
+  }
+  unix_listener lmtp {
+    mode = 0600
+  }
+}
+lmtp_rcpt_check_quota = no
+""" % {"host": self.host, "port": self.port}
+        with open(self.conf, "w") as f:
+            f.write(conf)

@@ -233,6 +233,21 @@ START_TEST(unknown_control_file_warned)
 }
 END_TEST
 
+START_TEST(lmtp_lines)
+{
+	ck_put(home, "control/locals", "example.org\nlocal.test\n");
+	ck_put(home, "control/lmtp", "example.org:inet:127.0.0.1:24\n:unix:/run/dovecot/lmtp\n"
+	    "local.test:inet:mail.example:24\nelsewhere.test:unix:/run/lmtp\n");
+	run_all();
+	ck_assert(found(ICK_PROBLEM, "control/lmtp line local.test:inet:mail.example:24 cannot "
+	    "be used", "domain:inet:HOST:PORT"));
+	ck_assert(found(ICK_WARNING, "control/lmtp names elsewhere.test, which is not a local",
+	    "control/locals"));
+	ck_assert_uint_eq(c.problems, 1);
+	ck_assert_uint_eq(c.warnings, 1);
+}
+END_TEST
+
 START_TEST(me_missing_or_short)
 {
 	char p[256];
@@ -378,6 +393,7 @@ suite(void)
 	tcase_add_loop_test(tc, bad_control_files, 0,
 	    sizeof control_cases / sizeof control_cases[0]);
 	tcase_add_test(tc, unknown_control_file_warned);
+	tcase_add_test(tc, lmtp_lines);
 	tcase_add_test(tc, me_missing_or_short);
 	tcase_add_loop_test(tc, me_in_dns, 0, sizeof dns_cases / sizeof dns_cases[0]);
 	tcase_add_test(tc, tls_half_or_unreadable);

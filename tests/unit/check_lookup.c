@@ -150,6 +150,35 @@ START_TEST(lookup_table)
 }
 END_TEST
 
+/* The aliases step alone (the scheduler's question for control/lmtp domains). */
+START_TEST(lookup_aliases_only)
+{
+	struct lookup	 lk;
+
+	file("aliases", aliases);
+	file("users", users);
+	file("control/virtualdomains", vdomains);
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		enum lookup_kind want = cases[i].kind == LK_ALIAS ? LK_ALIAS : LK_UNKNOWN;
+
+		ck_assert_msg(lookup_alias(cases[i].local, cases[i].domain, &lk) == want,
+		    "%s@%s: kind %d, want %d", cases[i].local, cases[i].domain, lk.kind, want);
+		lookup_free(&lk);
+	}
+	/* An unreadable aliases file is an error, never "no alias". */
+	file("aliases", "");
+	{
+		char p[256];
+
+		snprintf(p, sizeof p, "%s/aliases", dir);
+		ck_assert_int_eq(unlink(p), 0);
+		ck_assert_int_eq(mkdir(p, 0755), 0);
+	}
+	ck_assert_int_eq(lookup_alias("alice", "example.org", &lk), LK_ERROR);
+	lookup_free(&lk);
+}
+END_TEST
+
 START_TEST(lookup_alias_targets)
 {
 	struct lookup	 lk;
@@ -335,6 +364,7 @@ main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, lookup_table);
 	tcase_add_test(tc, lookup_alias_targets);
+	tcase_add_test(tc, lookup_aliases_only);
 	tcase_add_test(tc, lookup_delimiter);
 	tcase_add_test(tc, lookup_no_files);
 	tcase_add_test(tc, lookup_errors);
