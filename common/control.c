@@ -68,6 +68,8 @@ const struct ctl_def ctl_table[] = {
 	/* ---- stamp-smtpd (add its settings here) ---- */
 	LIST("policy", "", NULL, "Postfix policy services: inet:HOST:PORT, unix:/path, exec:/path"),
 	NUM("timeoutpolicy", "10", 1, 3600, "seconds a policy service may take to connect and answer"),
+	NUM("timeoutsession", "3600", 1, 7 * DAY, "seconds an SMTP session may last in all"),
+	NUM("timeoutdata", "1800", 1, DAY, "seconds one message (DATA or BDAT) may take to arrive"),
 
 	/* ---- the pre-forking listener of stamp-smtpd and stamp-popd ---- */
 	NUM("concurrencyincoming", "100", 1, 10000, "sessions at once, per listening program"),
@@ -79,6 +81,7 @@ const struct ctl_def ctl_table[] = {
 	NUM("timeoutdns", "5", 1, 60, "seconds the resolver waits for each DNS answer (each try)"),
 
 	/* ---- stamp-popd, stamp-checkpw, stamp-user (add their settings here) ---- */
+	NUM("timeoutpop3session", "3600", 1, 7 * DAY, "seconds a POP3 session may last in all"),
 	NUM("pop3faildelay", "2", 0, 60, "seconds stamp-popd waits before it answers a failed login"),
 	STR("pop3checkpassword", "", NULL, "checkpassword program of stamp-popd (default: stamp-checkpw)"),
 

@@ -26,6 +26,7 @@ message_start(struct sess *s)
 		return -1;
 	}
 	qid_new(s->id, s->w->now(s->w->ctx));
+	sess_message_clock(s);
 	hops_init(&s->hops);
 	memset(&ri, 0, sizeof ri);
 	ri.helo = s->heloname;
@@ -89,6 +90,8 @@ hand_to_queue(struct sess *s)
 	r = s->w->queue(s->w->ctx, fd, s->sender, s->rcpts, s->nrcpt, qid, sizeof qid,
 	    text, sizeof text);
 	if (r == QR_OK) {
+		/* The 250 must go out even past timeoutsession: without it the client sends again. */
+		s->wb->deadline = 0;
 		s->messages++;
 		log_info("id=%s event=queued qid=%s ip=%s from=%s rcpts=%zu size=%llu",
 		    s->id, qid[0] != '\0' ? qid : "unknown", sess_ip(s),
