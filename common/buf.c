@@ -118,7 +118,45 @@ fd_write_all(int fd, const void *src, size_t n, int timeout_ms)
 	return 0;
 }
 
+/*
+ * The wait allowed for one transfer: timeout_ms cut to what is left before
+ * deadline (0: none). -1 with errno ETIMEDOUT when nothing is left.
+ */
+static int
+wait_allowed(int timeout_ms, long long deadline, int *left)
+{
+	long long rest;
+
+	*left = timeout_ms;
+	if (deadline == 0)
+		return 0;
+	if ((rest = deadline - mono_ms()) <= 0) {
+		errno = ETIMEDOUT;
+		return -1;
+	}
+	if (timeout_ms < 0 || rest < timeout_ms)
+		*left = (int)rest;
+	return 0;
+}
+
 /* ---- reading ---------------------------------------------------------- */
+
+/* One call of the reader, within the timeout and the deadline. */
+static ssize_t
+read_some(struct rbuf *rb, void *dst, size_t n)
+{
+	ssize_t	 r;
+	int	 left;
+
+	if (wait_allowed(rb->timeout_ms, rb->deadline, &left) == -1) {
+		rb->expired = 1;
+		return -1;
+	}
+	r = rb->readfn(rb->ctx, rb->fd, dst, n, left);
+	if (r == -1 && errno == ETIMEDOUT && rb->deadline != 0 && mono_ms() >= rb->deadline)
+		rb->expired = 1;
+	return r;
+}
 
 void
 rbuf_init(struct rbuf *rb, int fd, char *mem, size_t cap, int timeout_ms)
@@ -156,8 +194,7 @@ rbuf_fill(struct rbuf *rb)
 	}
 	if (rb->eof)
 		return 0;
-	r = rb->readfn(rb->ctx, rb->fd, rb->mem + rb->len, rb->cap - rb->len,
-	    rb->timeout_ms);
+	r = read_some(rb, rb->mem + rb->len, rb->cap - rb->len);
 	if (r == -1)
 		return -1;
 	if (r == 0)
@@ -191,7 +228,7 @@ rbuf_read(struct rbuf *rb, void *dst, size_t n)
 		if (n >= rb->cap) {
 			if (rb->eof)
 				return 0;
-			r = rb->readfn(rb->ctx, rb->fd, dst, n, rb->timeout_ms);
+			r = read_some(rb, dst, n);
 			if (r == 0)
 				rb->eof = 1;
 			return r;
@@ -286,9 +323,13 @@ static int
 write_through(struct wbuf *wb, const char *src, size_t n)
 {
 	ssize_t	 w;
+	int	 left;
 
 	while (n > 0) {
-		w = wb->writefn(wb->ctx, wb->fd, src, n, wb->timeout_ms);
+		if (wait_allowed(wb->timeout_ms, wb->deadline, &left) == -1)
+			w = -1;
+		else
+			w = wb->writefn(wb->ctx, wb->fd, src, n, left);
 		if (w <= 0) {
 			wb->err = w == 0 ? EIO : errno;
 			errno = wb->err;

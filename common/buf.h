@@ -17,6 +17,11 @@
  * only up to timeout_ms; they return -1 with errno ETIMEDOUT when it passes.
  * The default ones poll fd and then read/write it (writes in chunks that
  * cannot block: send(MSG_DONTWAIT) on sockets, PIPE_BUF on pipes).
+ *
+ * A deadline (mono_ms(), 0 none) bounds the whole stream as well: each wait
+ * is cut to what is left of it, so that a peer sending one byte just before
+ * each timeout cannot hold the program for ever. A read refused by it fails
+ * with ETIMEDOUT and sets expired, so the caller can tell the two apart.
  */
 typedef ssize_t (*buf_read_fn)(void *ctx, int fd, void *dst, size_t n, int timeout_ms);
 typedef ssize_t (*buf_write_fn)(void *ctx, int fd, const void *src, size_t n, int timeout_ms);
@@ -36,6 +41,8 @@ struct rbuf {
 	size_t       pos;       /* first unread byte */
 	size_t       len;       /* end of buffered bytes */
 	int          eof;
+	long long    deadline;  /* mono_ms() past which no read waits; 0 none */
+	int          expired;   /* a read failed because the deadline passed */
 };
 
 struct wbuf {
@@ -47,6 +54,7 @@ struct wbuf {
 	size_t       cap;
 	size_t       len;
 	int          err;       /* sticky errno of the first failed write, 0 if none */
+	long long    deadline;  /* mono_ms() past which no write waits; 0 none */
 };
 
 /* mem/cap is caller-owned storage (a stack array is fine). */

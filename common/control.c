@@ -72,6 +72,8 @@ const struct ctl_def ctl_table[] = {
 	NUM("timeoutmilterconnect", "30", 1, 3600, "seconds to connect to a milter and negotiate"),
 	NUM("timeoutmilter", "30", 1, 3600, "seconds a milter may take to answer one command"),
 	NUM("timeoutmiltereom", "300", 1, 3600, "seconds a milter may take at the end of a message"),
+	NUM("timeoutsession", "3600", 1, 7 * DAY, "seconds an SMTP session may last in all"),
+	NUM("timeoutdata", "1800", 1, DAY, "seconds one message (DATA or BDAT) may take to arrive"),
 
 	/* ---- the pre-forking listener of stamp-smtpd and stamp-popd ---- */
 	NUM("concurrencyincoming", "100", 1, 10000, "sessions at once, per listening program"),
@@ -87,6 +89,7 @@ const struct ctl_def ctl_table[] = {
 	NUM("timeoutlmtp", "600", 1, DAY, "seconds stamp-lmtp waits for an LMTP server's reply"),
 
 	/* ---- stamp-popd, stamp-checkpw, stamp-user (add their settings here) ---- */
+	NUM("timeoutpop3session", "3600", 1, 7 * DAY, "seconds a POP3 session may last in all"),
 	NUM("pop3faildelay", "2", 0, 60, "seconds stamp-popd waits before it answers a failed login"),
 	STR("pop3checkpassword", "", NULL, "checkpassword program of stamp-popd (default: stamp-checkpw)"),
 

@@ -18,8 +18,15 @@ pop3_next(struct rbuf *in, struct wbuf *out, struct pop3_cmd *c)
 		case LINE_TOOLONG:
 			wbuf_puts(out, "-ERR line too long (255 octets at most)\r\n");
 			continue;
-		case LINE_EOF:
 		case LINE_ERROR:
+			if (in->expired) {
+				/* timeoutpop3session: say why, as Dovecot does for idle clients. */
+				out->deadline = 0;
+				wbuf_puts(out, "-ERR [SYS/TEMP] session time limit reached, closing\r\n");
+				(void)wbuf_flush(out);
+			}
+			return 0;
+		case LINE_EOF:
 			return 0;
 		}
 		if (len > POP3_LINE_MAX) {

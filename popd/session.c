@@ -7,6 +7,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "control.h"
 #include "fsutil.h"
 #include "home.h"
@@ -31,6 +33,32 @@
 #include "users.h"
 
 #define CRED_MAX 512
+/* P hands the session's deadline (timeoutpop3session) to T through the checkpassword program. */
+#define DEADLINE_ENV "STAMPPOP3DEADLINE"
+
+/* P: when the whole session must end (mono_ms(); the clock is the machine's, so T can share it). */
+static long long
+session_deadline(void)
+{
+	long long	 secs = 3600;
+
+	if (ctl_number("timeoutpop3session", &secs) == -1)
+		secs = 3600;
+	return mono_ms() + secs * 1000;
+}
+
+/* T: the deadline P set, or one from now when a checkpassword program dropped it. */
+static long long
+inherited_deadline(void)
+{
+	const char	*v = getenv(DEADLINE_ENV), *err = NULL;
+	long long	 d = 0;
+
+	if (v != NULL)
+		d = strtonum(v, 1, LLONG_MAX, &err);
+	unsetenv(DEADLINE_ENV);
+	return v != NULL && err == NULL ? d : session_deadline();
+}
 
 struct child_ctx {
 	int	 sock;       /* A's end of the socketpair to P */
@@ -139,7 +167,7 @@ plaintext_allowed(const struct peer_ip *p)
 /* A: drop to stampd (when root), then AUTHORIZATION. Never returns. */
 static noreturn void
 run_child(int sock, int rfd, int wfd, const struct passwd *unpriv, int any_secret,
-    const struct peer_ip *peer, int stls)
+    const struct peer_ip *peer, int stls, long long deadline)
 {
 	char			 rmem[SESSION_LEFTOVER_MAX], wmem[4096], ts[256] = "";
 	struct rbuf		 in;
@@ -164,6 +192,7 @@ run_child(int sock, int rfd, int wfd, const struct passwd *unpriv, int any_secre
 	conf.ip = peer->remote;
 	rbuf_init(&in, rfd, rmem, sizeof rmem, (int)timeout * 1000);
 	wbuf_init(&out, wfd, wmem, sizeof wmem, (int)timeout * 1000);
+	in.deadline = out.deadline = deadline;
 	switch (pop3_authorization(&in, &out, &conf, &hooks)) {
 	case PA_LOGGED_IN:
 		_exit(0);	/* T has the client now: not one more byte from here */
@@ -192,7 +221,7 @@ checkpw_path(char *out, size_t outsz)
 /* P: run the checkpassword program for one request; its verdict 'K', 'F' or 'T'. */
 static char
 run_checkpw(const char *cred, size_t credlen, const char *left, size_t leftlen, int rfd, int wfd,
-    pid_t *session)
+    pid_t *session, long long deadline)
 {
 	char	 cpw[4096], self[4096], v;
 	int	 cp[2], lp[2], vp[2], st;
@@ -226,9 +255,14 @@ run_checkpw(const char *cred, size_t credlen, const char *left, size_t leftlen, 
 		for (int k = 0; k < 5; k++)
 			if ((src[k] = fcntl(src[k], F_DUPFD_CLOEXEC, 10)) == -1)
 				_exit(111);
+		char	 d[24];
+
 		for (int k = 0; k < 5; k++)
 			if (dup2(src[k], k < 2 ? k : k + 1) == -1)
 				_exit(111);
+		snprintf(d, sizeof d, "%lld", deadline);
+		if (setenv(DEADLINE_ENV, d, 1) == -1)
+			_exit(111);
 		execl(cpw, cpw, self, "--transaction", (char *)NULL);
 		_exit(111);
 	}
@@ -261,7 +295,7 @@ static int handed_off;
 
 /* P: one request from A. 1 the session is T's now, 0 go on, -1 over. */
 static int
-one_request(int sock, int rfd, int wfd, struct relay *relay, pid_t *t)
+one_request(int sock, int rfd, int wfd, struct relay *relay, pid_t *t, long long deadline)
 {
 	char		 cred[CRED_MAX], left[SESSION_LEFTOVER_MAX];
 	uint32_t	 cl, ll;
@@ -282,7 +316,7 @@ one_request(int sock, int rfd, int wfd, struct relay *relay, pid_t *t)
 		log_warnx("reason=\"malformed request from the AUTHORIZATION process\"");
 		return -1;
 	}
-	v = run_checkpw(cred, cl, left, ll, rfd, wfd, t);
+	v = run_checkpw(cred, cl, left, ll, rfd, wfd, t, deadline);
 	explicit_bzero(cred, sizeof cred);
 	if (write_full(sock, &v, 1) == -1 && v != 'K')
 		return -1;
@@ -300,12 +334,12 @@ reap(pid_t pid)
 
 /* P without TLS: A and T have the client's fds; serve A's requests until it ends. */
 static int
-serve_requests(int sock, int rfd, int wfd)
+serve_requests(int sock, int rfd, int wfd, long long deadline)
 {
 	pid_t	 t = -1;
 	int	 r;
 
-	while ((r = one_request(sock, rfd, wfd, NULL, &t)) == 0)
+	while ((r = one_request(sock, rfd, wfd, NULL, &t, deadline)) == 0)
 		;
 	if (r == 1) {
 		/* Only T may hold the client now, so that its end is the connection's end. */
@@ -320,7 +354,7 @@ serve_requests(int sock, int rfd, int wfd)
 
 /* P with TLS possible: relay the client to inner, and serve A's requests, until both ends close. */
 static int
-serve_relay(int sock, struct relay *rl, int inner_child)
+serve_relay(int sock, struct relay *rl, int inner_child, long long deadline)
 {
 	pid_t	 t = -1;
 	int	 ctl = 1, in_open = 1, client_done = 0, r;
@@ -346,7 +380,7 @@ serve_relay(int sock, struct relay *rl, int inner_child)
 		if (p[0].revents & (POLLIN | POLLHUP | POLLERR))
 			in_open = relay_to_client(rl) != -1;
 		if (ctl && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
-			if ((r = one_request(sock, inner_child, inner_child, rl, &t)) != 0) {
+			if ((r = one_request(sock, inner_child, inner_child, rl, &t, deadline)) != 0) {
 				/* A is done (T has the session, or it ended): drain what it wrote. */
 				ctl = 0;
 				if (r == 1)
@@ -407,7 +441,7 @@ popd_session(int rfd, int wfd)
 	struct tls	*srv;
 	struct relay	*rl = NULL;
 	int		 sp[2], ip[2] = { -1, -1 }, any, rc, st, arfd = rfd, awfd = wfd;
-	long long	 timeout = 600;
+	long long	 timeout = 600, deadline = session_deadline();
 	pid_t		 pid;
 
 	handed_off = 0;
@@ -442,10 +476,12 @@ popd_session(int rfd, int wfd)
 
 		/* A keeps nothing else: no listening socket, no other client. */
 		close_all_but(keep, sizeof keep / sizeof keep[0]);
-		run_child(sp[1], arfd, awfd, geteuid() == 0 ? &unpriv : NULL, any, &peer, rl != NULL);
+		run_child(sp[1], arfd, awfd, geteuid() == 0 ? &unpriv : NULL, any, &peer, rl != NULL,
+		    deadline);
 	}
 	close(sp[1]);
-	rc = rl != NULL ? serve_relay(sp[0], rl, ip[1]) : serve_requests(sp[0], rfd, wfd);
+	rc = rl != NULL ? serve_relay(sp[0], rl, ip[1], deadline) :
+	    serve_requests(sp[0], rfd, wfd, deadline);
 	close(sp[0]);
 	if (rl != NULL)
 		close(ip[0]);
@@ -490,6 +526,7 @@ popd_transaction(void)
 		timeout = 600;
 	in.timeout_ms = (int)timeout * 1000;
 	wbuf_init(&out, 1, wmem, sizeof wmem, (int)timeout * 1000);
+	in.deadline = out.deadline = inherited_deadline();
 	if (user == NULL)
 		user = "?";
 	if (maildir == NULL || *maildir == '\0') {

@@ -26,6 +26,7 @@ message_start(struct sess *s)
 		sess_reply(s, "451 4.3.0 Temporary failure: no room for the message");
 		return -1;
 	}
+	sess_message_clock(s);
 	hops_init(&s->hops);
 	memset(&ri, 0, sizeof ri);
 	ri.helo = s->heloname;
@@ -131,6 +132,8 @@ hand_to_queue(struct sess *s)
 	    out.rcpts ? out.nrcpt : s->nrcpt, qid, sizeof qid, text, sizeof text);
 	milter_out_free(&out);
 	if (r == QR_OK) {
+		/* The 250 must go out even past timeoutsession: without it the client sends again. */
+		s->wb->deadline = 0;
 		s->messages++;
 		log_info("id=%s event=queued qid=%s ip=%s from=%s rcpts=%zu size=%llu",
 		    s->id, qid[0] != '\0' ? qid : "unknown", sess_ip(s),

@@ -11,7 +11,7 @@
 int
 smtpd_opts_read(struct smtpd_opts *o, int submission)
 {
-	long long databytes, timeout, delay, maxrcpt, maxhops, plain;
+	long long databytes, timeout, delay, maxrcpt, maxhops, plain, session, data;
 
 	memset(o, 0, sizeof *o);
 	o->submission = submission;
@@ -20,6 +20,8 @@ smtpd_opts_read(struct smtpd_opts *o, int submission)
 	    ctl_number("databytes", &databytes) == -1 ||
 	    ctl_number("timeoutsmtpd", &timeout) == -1 ||
 	    ctl_number("greetdelay", &delay) == -1 ||
+	    ctl_number("timeoutsession", &session) == -1 ||
+	    ctl_number("timeoutdata", &data) == -1 ||
 	    ctl_number("maxrcpt", &maxrcpt) == -1 ||
 	    ctl_number("maxhops", &maxhops) == -1 ||
 	    ctl_number("authplaintext", &plain) == -1 ||
@@ -35,6 +37,8 @@ smtpd_opts_read(struct smtpd_opts *o, int submission)
 	o->databytes = (unsigned long long)databytes;
 	o->timeout_ms = (int)(timeout * 1000);
 	o->greetdelay_ms = (int)(delay * 1000);
+	o->session_ms = session * 1000;
+	o->data_ms = data * 1000;
 	o->maxrcpt = (unsigned)maxrcpt;
 	o->maxhops = (unsigned)maxhops;
 	o->authplaintext = plain == 1;

@@ -20,6 +20,8 @@ struct smtpd_opts {
 	unsigned long long databytes;    /* 0: no limit */
 	int		 timeout_ms;     /* control/timeoutsmtpd */
 	int		 greetdelay_ms;  /* control/greetdelay */
+	long long	 session_ms;     /* control/timeoutsession: the whole session */
+	long long	 data_ms;        /* control/timeoutdata: one message's text */
 	unsigned	 maxrcpt;
 	unsigned	 maxhops;        /* trace lines before a message is a loop */
 	int		 authplaintext;

@@ -70,6 +70,9 @@ struct sess {
 	struct hops	 hops;
 	char		 id[QID_LEN + 1];  /* this message's id in our logs and Received: */
 	unsigned	 messages;         /* queued in this session */
+	/* Deadlines (mono_ms(), 0 none): timeoutsession, and timeoutdata while a message arrives. */
+	long long	 deadline;
+	long long	 msg_deadline;
 };
 
 /* Append one reply line (CR LF added); printf-like. */
@@ -86,6 +89,8 @@ int  sess_flush(struct sess *);
 int  sess_getline(struct sess *, char *buf, size_t bufsz, size_t *len, int *toolong);
 /* Make sure input is buffered: 1 yes, 0 the session is over (EOF, timeout: replied). */
 int  sess_fill(struct sess *);
+/* A message starts arriving: reads are bounded by timeoutdata too, until sess_reset. */
+void sess_message_clock(struct sess *);
 /* Forget the transaction (RSET, HELO, after a message, STARTTLS). */
 void sess_reset(struct sess *);
 /* May this client send to any domain? */

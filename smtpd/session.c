@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "log.h"
 #include "relay.h"
 #include "sess.h"
@@ -75,7 +76,15 @@ line_buffered(const struct rbuf *rb)
 static void
 read_failed(struct sess *s)
 {
-	if (errno == ETIMEDOUT) {
+	if (errno == ETIMEDOUT && s->rb->expired) {
+		int data = s->msg_deadline != 0 && s->msg_deadline <= mono_ms();
+
+		log_info("event=close ip=%s reason=%s", sess_ip(s),
+		    data ? "data-deadline" : "session-deadline");
+		s->wb->deadline = 0;	/* the 421 gets its own timeout */
+		sess_reply(s, "421 4.4.2 %s %s time limit reached; closing connection",
+		    s->o->me.s, data ? "Message" : "Session");
+	} else if (errno == ETIMEDOUT) {
 		log_info("event=close ip=%s reason=timeout", sess_ip(s));
 		sess_reply(s, "421 4.4.2 %s Timeout; closing connection", s->o->me.s);
 	} else if (errno != 0)
@@ -124,9 +133,29 @@ sess_getline(struct sess *s, char *buf, size_t bufsz, size_t *len, int *toolong)
 	return 0;
 }
 
+/* The reads' deadline: the session's, or the message's when that is sooner. */
+static void
+set_deadline(struct sess *s)
+{
+	long long d = s->deadline;
+
+	if (s->msg_deadline != 0 && (d == 0 || s->msg_deadline < d))
+		d = s->msg_deadline;
+	s->rb->deadline = d;
+}
+
+void
+sess_message_clock(struct sess *s)
+{
+	s->msg_deadline = s->o->data_ms > 0 ? mono_ms() + s->o->data_ms : 0;
+	set_deadline(s);
+}
+
 void
 sess_reset(struct sess *s)
 {
+	s->msg_deadline = 0;
+	set_deadline(s);
 	for (size_t i = 0; i < s->nrcpt; i++)
 		free(s->rcpts[i]);
 	free(s->rcpts);
@@ -403,6 +432,11 @@ smtpd_session(struct rbuf *rb, struct wbuf *wb, const struct smtpd_client *c,
 	s.w = w;
 	s.spool.fd = -1;
 	s.relay_ip = c->relayclient || relay_client_listed(&o->relayclients, c->ip);
+	if (o->session_ms > 0) {
+		s.deadline = mono_ms() + o->session_ms;
+		wb->deadline = s.deadline;
+	}
+	set_deadline(&s);
 	log_info("event=connect ip=%s host=%s relay=%d", sess_ip(&s),
 	    log_quotes(qh, sizeof qh, c->host), s.relay_ip);
 	check_dnsbl(&s);
