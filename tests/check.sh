@@ -106,8 +106,10 @@ run_unit() {
 		n=$((n + 1))
 		name="$label/$(basename "$t")"
 		echo "== $name"
+		t0=$(date +%s)
 		timeout -k 10 "$UNIT_TIMEOUT" "$t"
 		rc=$?
+		echo "== $name took $(( $(date +%s) - t0 ))s"
 		if take_reports; then
 			fail "$name" "sanitizer report"
 		elif [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
@@ -215,11 +217,45 @@ run_build() {
 	plain_env
 }
 
+# One build's whole run in a subshell with its own REPORTS; its output goes to
+# $PARTS/out.N and its counts to $PARTS/count.N (N: 1 for auto, 2 for san).
+PARTS=$(mktemp -d "${TMPDIR:-/tmp}/stamp-parts.XXXXXX") || exit 2
+trap 'rm -rf "$REPORTS" "$PARTS"' EXIT
+part() {
+	n=1
+	[ "$2" = san ] && n=2
+	(
+		REPORTS="$REPORTS/$n"
+		mkdir -p "$REPORTS" && chmod 1777 "$REPORTS"
+		passed=0
+		failed=0
+		start=$(date +%s)
+		run_build all "$1" "$2"
+		echo "== $(basename "$1"): $passed passed, $failed failed in $(( $(date +%s) - start ))s"
+		echo "$passed $failed" >"$PARTS/count.$n"
+	) >"$PARTS/out.$n" 2>&1
+}
+
 case "$mode" in
 all)
-	run_build all "$1" auto
 	if [ $# -eq 2 ]; then
-		run_build all "$2" san
+		# The two builds are independent: run them at once (two cores), each
+		# with its own reports folder and output, printed whole when both end.
+		# Tests that need a machine-wide resource take stamptest's lock.
+		part "$1" auto &
+		p1=$!
+		part "$2" san &
+		p2=$!
+		wait $p1
+		wait $p2
+		for n in 1 2; do
+			cat "$PARTS/out.$n"
+			read -r p f <"$PARTS/count.$n" || { p=0; f=1; echo "FAIL part $n (no count)"; }
+			passed=$((passed + p))
+			failed=$((failed + f))
+		done
+	else
+		run_build all "$1" auto
 	fi
 	if [ -f tests/lint-man.sh ]; then
 		echo "== lint-man"

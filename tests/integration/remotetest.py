@@ -137,6 +137,8 @@ class FakeMX:
     """fakemx.py on host:port; .messages() are what it accepted."""
 
     def __init__(self, top, host, port=25, name=None, args=()):
+        if port < 1024:
+            stamptest.hold_fixed()      # host:25 is one per machine, not per run
         self.host, self.port = host, port
         self.dir = os.path.join(top, "mx-%s-%d" % (host, port))
         os.makedirs(self.dir)
@@ -183,6 +185,8 @@ class RawServer:
     serve(conn, n) gets the socket and the connection's number (0, 1, ...)."""
 
     def __init__(self, host, port, serve):
+        if port < 1024:
+            stamptest.hold_fixed()      # host:25 is one per machine, not per run
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind((host, port))
@@ -275,6 +279,7 @@ def self_signed(top, name):
 
 
 def ensure_users():
+    stamptest.hold_fixed()              # two runs must not both add the accounts
     top = os.path.join(HERE, "..", "..")
     r = stamptest.run(["sh", os.path.join(top, "etc", "install.sh"), "--users-only",
                        "--home", "/nonexistent"])

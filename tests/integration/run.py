@@ -44,14 +44,18 @@ def tests_of(mod):
     return fns
 
 
-def run_one(fn, timeout):
-    """Run fn with a time bound and its clean-ups; None on success, else the text why."""
+def run_one(fn, timeout, fixed=None):
+    """Run fn with a time bound and its clean-ups; None on success, else the text why.
+    fixed: the module's FIXED (why it needs machine-wide resources): the test
+    then holds stamptest's machine-wide lock from start to clean-up."""
     before = set(stamptest.sanitizer_reports())
     why = None
     signal.signal(signal.SIGALRM, _alarm)
     signal.setitimer(signal.ITIMER_REAL, timeout)
     try:
         try:
+            if fixed:
+                stamptest.hold_fixed()
             fn()
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
@@ -110,7 +114,7 @@ def main():
             if a.pattern and a.pattern not in name:
                 continue
             t0 = time.monotonic()
-            why = run_one(fn, a.timeout)
+            why = run_one(fn, a.timeout, getattr(mod, "FIXED", None))
             took = time.monotonic() - t0
             if why is None:
                 passed += 1

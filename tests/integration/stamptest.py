@@ -12,6 +12,7 @@ clean-up after the test, whether it passed, failed or timed out:
 See README.md beside this file.
 """
 
+import fcntl
 import os
 import re
 import shutil
@@ -276,6 +277,34 @@ def parse_envelope(data):
     if env["V"] != "1":
         raise ValueError("version %r" % env["V"])
     return env
+
+
+# ---- machine-wide resources -------------------------------------------------
+
+# Two runs may share the machine (check.sh runs build and build-san at once).
+# A test that needs what only one run can have at a time (a fixed port such as
+# 127.0.0.x:25, system accounts it creates) holds this lock to its end.
+FIXED_LOCK = os.path.join(tempfile.gettempdir(), "stamp-tests-fixed.lock")
+_fixed = None
+
+
+def _release_fixed():
+    global _fixed
+    if _fixed is not None:
+        _fixed.close()          # closing the file drops the flock
+        _fixed = None
+
+
+def hold_fixed():
+    """Hold the machine-wide test lock until the current test's clean-ups
+    (reentrant: a second call in the same test is free)."""
+    global _fixed
+    if _fixed is not None:
+        return
+    f = open(FIXED_LOCK, "a")
+    fcntl.flock(f, fcntl.LOCK_EX)       # run.py's time bound interrupts a stuck wait
+    _fixed = f
+    add_cleanup(_release_fixed)
 
 
 # ---- network ----------------------------------------------------------------

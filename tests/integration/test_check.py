@@ -12,6 +12,9 @@ import tempfile
 import remotetest
 import stamptest
 
+# Held by run.py's machine-wide lock (a second run may share the machine).
+FIXED = "as root, installs that add the system accounts"
+
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
 

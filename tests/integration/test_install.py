@@ -14,6 +14,9 @@ import tempfile
 
 import stamptest
 
+# Held by run.py's machine-wide lock (a second run may share the machine).
+FIXED = "as root, installs that add the system accounts"
+
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
 

@@ -12,6 +12,9 @@ import remotetest
 import stamptest
 from remotetest import FakeMX, RawServer, Stamp
 
+# Held by run.py's machine-wide lock (a second run may share the machine).
+FIXED = "127.0.0.x:25 (listening or not) is one per machine"
+
 # bounce.test is where the senders live, so bounces go out and come back to a fake too.
 BASE = [
     "mx-host=bounce.test,mx.bounce.test,10",

@@ -16,6 +16,9 @@ import peers
 import stamptest
 from servicetest import PASSWORD, Installed, needs_root
 
+# Held by run.py's machine-wide lock (a second run may share the machine).
+FIXED = "the system accounts and port 25"
+
 MSG = (b"From: sender@outside.example\r\nTo: alice@stamp.test\r\n"
        b"Subject: through %s\r\n\r\nhello from %s\r\n")
 
