@@ -5,7 +5,8 @@
  * there what a crash at that point leaves. Nothing becomes visible to the
  * scheduler before the rename into todo/, and nothing is renamed there
  * before the message, the envelope and the message's folder entry are on
- * disk.
+ * disk. Those three are fsynced together (fsync_together: one wait for
+ * the disk instead of three in a row), as none depends on another.
  */
 #include "inject.h"
 
@@ -36,6 +37,7 @@ struct job {
 	char intd[NAME_MAX_];
 	char todo[NAME_MAX_];
 	int  messfd;
+	int  intdfd;      /* written, not yet synced */
 	int  have_intd;
 	int  committed;   /* the scheduler may have it: never remove the message */
 };
@@ -110,7 +112,7 @@ write_received(const struct inject_opts *o, int fd)
 	return write_full(fd, line, strlen(line));
 }
 
-/* Step 2: the Received: line and the data, CR LF made LF, then fsync. */
+/* Step 2: the Received: line and the data, CR LF made LF (synced in step 4). */
 static int
 copy_message(const struct inject_opts *o, struct job *j, struct inject_result *res)
 {
@@ -141,7 +143,7 @@ copy_message(const struct inject_opts *o, struct job *j, struct inject_result *r
 	m = crlf_finish(&st, out);
 	if (o->databytes != 0 && total + m > o->databytes)
 		return fail(res, "message larger than databytes", QX_SIZE);
-	if (write_full(j->messfd, out, m) == -1 || fsync(j->messfd) == -1)
+	if (write_full(j->messfd, out, m) == -1)
 		return fail(res, "cannot write the message", errno_code(errno, QX_WRITE));
 	return QX_OK;
 }
@@ -236,7 +238,7 @@ inject_read_envelope(struct rbuf *rb, struct envelope *env, const char **reason)
 	return QX_OK;
 }
 
-/* Step 3: the envelope into intd/, fsynced. */
+/* Step 3: the envelope into intd/ (synced in step 4; the fd stays open for it). */
 static int
 write_envelope(struct job *j, const struct envelope *env, struct inject_result *res)
 {
@@ -257,21 +259,49 @@ write_envelope(struct job *j, const struct envelope *env, struct inject_result *
 		goto out;
 	}
 	j->have_intd = 1;
-	if (write_full(fd, buf.s, buf.len) == -1 || fsync(fd) == -1)
-		code = fail(res, "cannot write the envelope", errno_code(errno, QX_INTD));
-	if (close(fd) == -1 && code == QX_OK)
+	j->intdfd = fd;
+	if (write_full(fd, buf.s, buf.len) == -1)
 		code = fail(res, "cannot write the envelope", errno_code(errno, QX_INTD));
 out:
 	str_free(&buf);
 	return code;
 }
 
-/* Steps 4 and 5: the message's name on disk, then the commit. */
+/* Step 4: the message, the envelope and the message's name on disk, all at once. */
+static int
+sync_all(struct job *j, struct inject_result *res)
+{
+	char	 dir[NAME_MAX_];
+	char	*slash;
+	int	 fds[3], errs[3], dirfd, r;
+
+	strlcpy(dir, j->mess, sizeof dir);
+	if ((slash = strrchr(dir, '/')) != NULL)
+		*slash = '\0';
+	if ((dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return fail(res, "cannot sync queue/mess", errno_code(errno, QX_MESS));
+	fds[0] = j->messfd;
+	fds[1] = j->intdfd;
+	fds[2] = dirfd;
+	r = fsync_together(fds, errs, 3);
+	close(dirfd);
+	if (r == -1 && errs[0] != 0)
+		return fail(res, "cannot write the message", errno_code(errs[0], QX_WRITE));
+	if (r == -1 && errs[1] != 0)
+		return fail(res, "cannot write the envelope", errno_code(errs[1], QX_INTD));
+	if (r == -1)
+		return fail(res, "cannot sync queue/mess", errno_code(errs[2], QX_MESS));
+	r = close(j->intdfd);
+	j->intdfd = -1;
+	if (r == -1)
+		return fail(res, "cannot write the envelope", errno_code(errno, QX_INTD));
+	return QX_OK;
+}
+
+/* Step 5: the commit. */
 static int
 commit(struct job *j, struct inject_result *res)
 {
-	if (fsync_parent(j->mess) == -1)
-		return fail(res, "cannot sync queue/mess", errno_code(errno, QX_MESS));
 	qpath(j->todo, sizeof j->todo, Q_TODO, j->id);
 	if (rename(j->intd, j->todo) == -1)
 		return fail(res, "cannot commit into queue/todo", errno_code(errno, QX_TODO));
@@ -311,6 +341,8 @@ pull_trigger(const char *id)
 static void
 undo(struct job *j)
 {
+	if (j->intdfd != -1)
+		close(j->intdfd);
 	if (j->have_intd)
 		unlink(j->intd);
 	if (j->messfd != -1) {
@@ -325,7 +357,7 @@ int
 inject(const struct inject_opts *o, struct inject_result *res)
 {
 	struct envelope env = { .time = 0 };
-	struct job j = { .messfd = -1 };
+	struct job j = { .messfd = -1, .intdfd = -1 };
 	char rbmem[4096];
 	struct rbuf rb;
 	int code;
@@ -344,6 +376,8 @@ inject(const struct inject_opts *o, struct inject_result *res)
 	env.time = time(NULL);
 	env.uid = o->uid;
 	if ((code = write_envelope(&j, &env, res)) != QX_OK)
+		goto out;
+	if ((code = sync_all(&j, res)) != QX_OK)
 		goto out;
 	if ((code = commit(&j, res)) != QX_OK)
 		goto out;
