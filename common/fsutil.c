@@ -2,6 +2,7 @@
 #include "fsutil.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -52,6 +53,54 @@ fsync_parent(const char *path)
 	memcpy(dir, path, n);
 	dir[n] = '\0';
 	return fsync_dir(dir);
+}
+
+struct fsync_job {
+	int	 fd;
+	int	 err;
+};
+
+static void *
+fsync_job_run(void *arg)
+{
+	struct fsync_job *j = arg;
+
+	j->err = fsync(j->fd) == -1 ? errno : 0;
+	return NULL;
+}
+
+int
+fsync_together(const int *fds, int *errs, int n)
+{
+	struct fsync_job job[FSYNC_TOGETHER_MAX];
+	pthread_t	 th[FSYNC_TOGETHER_MAX];
+	int		 started[FSYNC_TOGETHER_MAX] = { 0 }, first = 0;
+
+	if (n < 1 || n > FSYNC_TOGETHER_MAX) {
+		errno = EINVAL;
+		return -1;
+	}
+	for (int i = 0; i < n; i++)
+		job[i] = (struct fsync_job){ .fd = fds[i], .err = 0 };
+	for (int i = 1; i < n; i++)
+		started[i] = pthread_create(&th[i], NULL, fsync_job_run, &job[i]) == 0;
+	fsync_job_run(&job[0]);
+	for (int i = 1; i < n; i++) {
+		if (started[i])
+			pthread_join(th[i], NULL);
+		else
+			fsync_job_run(&job[i]);
+	}
+	for (int i = 0; i < n; i++) {
+		errs[i] = job[i].err;
+		if (first == 0)
+			first = job[i].err;
+	}
+	if (first != 0) {
+		errno = first;
+		return -1;
+	}
+	return 0;
 }
 
 int

@@ -16,6 +16,16 @@ int open_safe(const char *path, int flags, mode_t mode);
 int fsync_dir(const char *path);
 /* The folder part of path: fsync_dir(dirname(path)). */
 int fsync_parent(const char *path);
+/*
+ * fsync(2) each of n descriptors (at most FSYNC_TOGETHER_MAX), all at once:
+ * n - 1 threads and the caller's each wait for one, so the disk's flushes
+ * overlap instead of queueing one after another. errs[i] gets fd i's
+ * errno, 0 when it is on disk. Returns 0 when every one is, else -1 (with
+ * errno the first failure's). A thread that cannot start: its fsync runs
+ * in the caller's turn.
+ */
+#define FSYNC_TOGETHER_MAX 4
+int fsync_together(const int *fds, int *errs, int n);
 /* Write all n bytes to fd at its offset (restarting on EINTR and short writes). */
 int write_full(int fd, const void *buf, size_t n);
 /*

@@ -2,13 +2,17 @@
  * listen_worker.c: one worker of the pre-forking listener.
  *
  * It waits on every listening socket (non-blocking, shared with its
- * siblings: whoever wins accept4() serves the client), checks the per-IP
+ * siblings: whoever wins accept4() serves the client) through an epoll set
+ * of its own with EPOLLEXCLUSIVE, so that a new client wakes one idle
+ * worker, not every one (with poll() each of 50 idle workers woke, lost
+ * the race and went back to sleep, for every connection), checks the per-IP
  * limit on the scoreboard, runs the session callback, and goes back to
  * waiting, until the master asks it to retire (SIGHUP, too many idle
  * workers) or to stop (SIGTERM). SIGUSR1 is the master's knock: it is
  * blocked except inside ppoll() and inside a session, so a knock is never
  * lost between the check of the flags and the wait.
  */
+#include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 
@@ -22,6 +26,13 @@
 
 #include "listen_int.h"
 #include "log.h"
+
+/*
+ * An idle worker also tries accept4() once a second by itself: a worker
+ * woken for a client that then leaves (told to retire) wakes no sibling
+ * in its place, and the client must not wait for the next one to come.
+ */
+#define IDLE_RECHECK_MS 1000
 
 /* What the SIGUSR1 handler needs: it closes the listening sockets on stop. */
 static struct board	*w_board;
@@ -175,39 +186,64 @@ serve(const struct worker_ctx *w, int fd, const struct sockaddr_storage *ss,
 	board_release(w->board, w->slot);
 }
 
-/* accept4 on each ready socket; the first client found is served. */
-static void
-accept_ready(const struct worker_ctx *w, struct pollfd *pfd, int n, const sigset_t *open_mask)
+/* accept4 on each ready socket (ready[i]); the first client found is served: 1 then. */
+static int
+accept_ready(const struct worker_ctx *w, const int *ready, const sigset_t *open_mask)
 {
 	struct sockaddr_storage	 ss;
 	socklen_t		 len;
 	int			 fd;
 
-	for (int i = 0; i < n; i++) {
-		if (pfd[i].fd < 0 || !(pfd[i].revents & POLLIN))
+	for (int i = 0; i < w_nfds; i++) {
+		if (w_fds[i] < 0 || !ready[i])
 			continue;
 		len = sizeof ss;
-		fd = accept4(pfd[i].fd, (struct sockaddr *)&ss, &len, SOCK_CLOEXEC);
+		fd = accept4(w_fds[i], (struct sockaddr *)&ss, &len, SOCK_CLOEXEC);
 		if (fd >= 0) {
 			serve(w, fd, &ss, len, open_mask);
-			return;
+			return 1;
 		}
 		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ||
-		    errno == ECONNABORTED || errno == EPROTO)
-			continue;	/* a sibling won, or the client left */
+		    errno == ECONNABORTED || errno == EPROTO || errno == EBADF)
+			continue;	/* a sibling won, the client left, or we stop */
 		log_warn("action=accept");
 		/* EMFILE, ENOBUFS...: back off instead of spinning on a ready socket. */
 		poll(NULL, 0, 100);
-		return;
+		return 0;
 	}
+	return 0;
+}
+
+/* This worker's epoll set of the listening sockets, each waking one worker. */
+static int
+wait_set(void)
+{
+	struct epoll_event ev;
+	int		 ep = epoll_create1(EPOLL_CLOEXEC);
+
+	if (ep == -1)
+		fatal(111, "action=epoll_create");
+	for (int i = 0; i < w_nfds; i++) {
+		memset(&ev, 0, sizeof ev);
+		ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+		ev.data.u32 = (uint32_t)i;
+		if (epoll_ctl(ep, EPOLL_CTL_ADD, w_fds[i], &ev) == -1) {
+			/* A kernel before 4.5: every idle worker wakes, as with poll(). */
+			ev.events = EPOLLIN;
+			if (errno != EINVAL || epoll_ctl(ep, EPOLL_CTL_ADD, w_fds[i], &ev) == -1)
+				fatal(111, "action=epoll_ctl");
+		}
+	}
+	return ep;
 }
 
 noreturn void
 worker_main(const struct worker_ctx *w)
 {
-	struct pollfd	 pfd[LISTEN_MAX_ADDRS];
+	struct epoll_event ev[LISTEN_MAX_ADDRS];
+	int		 ready[LISTEN_MAX_ADDRS];
 	sigset_t	 open_mask;
-	int		 n;
+	int		 n, ep, idle = 0;
 
 	w_board = w->board;
 	w_nfds = w->nfds;
@@ -217,25 +253,30 @@ worker_main(const struct worker_ctx *w)
 	/* A master killed outright takes its workers along. */
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1 || getppid() != w->master)
 		exit(0);
+	ep = wait_set();
 	for (;;) {
 		if (should_leave(w))
 			exit(0);
-		listen_title("%s: idle", w->conf->name);
-		set_state(w, SLOT_IDLE);
-		for (int i = 0; i < w_nfds; i++) {
-			pfd[i].fd = w_fds[i];
-			pfd[i].events = POLLIN;
-			pfd[i].revents = 0;
+		if (!idle) {
+			listen_title("%s: idle", w->conf->name);
+			set_state(w, SLOT_IDLE);
+			idle = 1;
 		}
-		n = ppoll(pfd, (nfds_t)w_nfds, NULL, &open_mask);
+		n = epoll_pwait(ep, ev, w_nfds, IDLE_RECHECK_MS, &open_mask);
 		if (n == -1) {
 			if (errno != EINTR)
-				fatal(111, "action=poll");
+				fatal(111, "action=epoll_wait");
 			continue;
 		}
 		/* Told to go while a client came: leave it to a worker of the new settings. */
 		if (should_leave(w))
 			exit(0);
-		accept_ready(w, pfd, w_nfds, &open_mask);
+		for (int i = 0; i < w_nfds; i++)
+			ready[i] = n == 0;	/* the once-a-second try: every socket */
+		for (int i = 0; i < n; i++)
+			if (ev[i].data.u32 < (uint32_t)w_nfds)
+				ready[ev[i].data.u32] = 1;
+		if (accept_ready(w, ready, &open_mask))
+			idle = 0;
 	}
 }

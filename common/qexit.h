@@ -25,6 +25,12 @@ enum qexit {
 	QX_FORMAT  = 91,   /* envelope format error */
 };
 
+/*
+ * stamp-queue --serve (queue/inj_serve.h): its reply, "CODE ID", is at
+ * most this long; CODE is one of the above.
+ */
+#define QSERVE_REPLY_MAX 64
+
 /* 11..40 are permanent failures; everything else but 0 is temporary. */
 int qexit_permanent(int code);
 /* A short text for a reply or a log line ("queue folder unusable"). */

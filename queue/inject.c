@@ -5,7 +5,8 @@
  * there what a crash at that point leaves. Nothing becomes visible to the
  * scheduler before the rename into todo/, and nothing is renamed there
  * before the message, the envelope and the message's folder entry are on
- * disk.
+ * disk. Those three are fsynced together (fsync_together: one wait for
+ * the disk instead of three in a row), as none depends on another.
  */
 #include "inject.h"
 
@@ -37,6 +38,7 @@ struct job {
 	char todo[NAME_MAX_];      /* or hold/, when held */
 	int held;
 	int  messfd;
+	int  intdfd;      /* written, not yet synced */
 	int  have_intd;
 	int  committed;   /* the scheduler may have it: never remove the message */
 };
@@ -111,7 +113,7 @@ write_received(const struct inject_opts *o, int fd)
 	return write_full(fd, line, strlen(line));
 }
 
-/* Step 2: the Received: line and the data, CR LF made LF, then fsync. */
+/* Step 2: the Received: line and the data, CR LF made LF (synced in step 4). */
 static int
 copy_message(const struct inject_opts *o, struct job *j, struct inject_result *res)
 {
@@ -142,7 +144,7 @@ copy_message(const struct inject_opts *o, struct job *j, struct inject_result *r
 	m = crlf_finish(&st, out);
 	if (o->databytes != 0 && total + m > o->databytes)
 		return fail(res, "message larger than databytes", QX_SIZE);
-	if (write_full(j->messfd, out, m) == -1 || fsync(j->messfd) == -1)
+	if (write_full(j->messfd, out, m) == -1)
 		return fail(res, "cannot write the message", errno_code(errno, QX_WRITE));
 	return QX_OK;
 }
@@ -237,7 +239,7 @@ inject_read_envelope(struct rbuf *rb, struct envelope *env, const char **reason)
 	return QX_OK;
 }
 
-/* Step 3: the envelope into intd/, fsynced. */
+/* Step 3: the envelope into intd/ (synced in step 4; the fd stays open for it). */
 static int
 write_envelope(struct job *j, const struct envelope *env, struct inject_result *res)
 {
@@ -258,21 +260,49 @@ write_envelope(struct job *j, const struct envelope *env, struct inject_result *
 		goto out;
 	}
 	j->have_intd = 1;
-	if (write_full(fd, buf.s, buf.len) == -1 || fsync(fd) == -1)
-		code = fail(res, "cannot write the envelope", errno_code(errno, QX_INTD));
-	if (close(fd) == -1 && code == QX_OK)
+	j->intdfd = fd;
+	if (write_full(fd, buf.s, buf.len) == -1)
 		code = fail(res, "cannot write the envelope", errno_code(errno, QX_INTD));
 out:
 	str_free(&buf);
 	return code;
 }
 
-/* Steps 4 and 5: the message's name on disk, then the commit. */
+/* Step 4: the message, the envelope and the message's name on disk, all at once. */
+static int
+sync_all(struct job *j, struct inject_result *res)
+{
+	char	 dir[NAME_MAX_];
+	char	*slash;
+	int	 fds[3], errs[3], dirfd, r;
+
+	strlcpy(dir, j->mess, sizeof dir);
+	if ((slash = strrchr(dir, '/')) != NULL)
+		*slash = '\0';
+	if ((dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return fail(res, "cannot sync queue/mess", errno_code(errno, QX_MESS));
+	fds[0] = j->messfd;
+	fds[1] = j->intdfd;
+	fds[2] = dirfd;
+	r = fsync_together(fds, errs, 3);
+	close(dirfd);
+	if (r == -1 && errs[0] != 0)
+		return fail(res, "cannot write the message", errno_code(errs[0], QX_WRITE));
+	if (r == -1 && errs[1] != 0)
+		return fail(res, "cannot write the envelope", errno_code(errs[1], QX_INTD));
+	if (r == -1)
+		return fail(res, "cannot sync queue/mess", errno_code(errs[2], QX_MESS));
+	r = close(j->intdfd);
+	j->intdfd = -1;
+	if (r == -1)
+		return fail(res, "cannot write the envelope", errno_code(errno, QX_INTD));
+	return QX_OK;
+}
+
+/* Step 5: the commit. */
 static int
 commit(struct job *j, struct inject_result *res)
 {
-	if (fsync_parent(j->mess) == -1)
-		return fail(res, "cannot sync queue/mess", errno_code(errno, QX_MESS));
 	/* A held message commits into hold/, where the scheduler never looks. */
 	qpath(j->todo, sizeof j->todo, j->held ? Q_HOLD : Q_TODO, j->id);
 	if (rename(j->intd, j->todo) == -1)
@@ -314,6 +344,8 @@ pull_trigger(const char *id)
 static void
 undo(struct job *j)
 {
+	if (j->intdfd != -1)
+		close(j->intdfd);
 	if (j->have_intd)
 		unlink(j->intd);
 	if (j->messfd != -1) {
@@ -328,7 +360,7 @@ int
 inject(const struct inject_opts *o, struct inject_result *res)
 {
 	struct envelope env = { .time = 0 };
-	struct job j = { .messfd = -1 };
+	struct job j = { .messfd = -1, .intdfd = -1 };
 	char rbmem[4096];
 	struct rbuf rb;
 	int code;
@@ -355,6 +387,8 @@ inject(const struct inject_opts *o, struct inject_result *res)
 		j.held = 1;
 	}
 	if ((code = write_envelope(&j, &env, res)) != QX_OK)
+		goto out;
+	if ((code = sync_all(&j, res)) != QX_OK)
 		goto out;
 	if ((code = commit(&j, res)) != QX_OK)
 		goto out;

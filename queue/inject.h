@@ -14,6 +14,9 @@
 #include "envelope.h"
 #include "uniq.h"
 
+/* A message that takes more than a day to arrive is not coming. */
+#define INJECT_LIFETIME 86400
+
 struct inject_opts {
 	int                 msgfd;       /* the message (fd 0) */
 	int                 envfd;       /* the envelope (fd 1) */

@@ -3,6 +3,8 @@
  *
  * The message comes on fd 0, the envelope on fd 1 (qmail-queue's interface).
  * Installed set-user-ID stampq: then the environment cannot move the home.
+ * With --serve, one message after another over the socket on fd 0 (for
+ * stamp-smtpd: see inj_serve.h).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,12 +18,10 @@
 
 #include "control.h"
 #include "home.h"
+#include "inj_serve.h"
 #include "inject.h"
 #include "log.h"
 #include "qexit.h"
-
-/* A message that takes more than a day to arrive is not coming. */
-#define INJECT_LIFETIME 86400
 
 static int
 invoked_from_network(uid_t uid)
@@ -31,17 +31,17 @@ invoked_from_network(uid_t uid)
 	return pw != NULL && pw->pw_uid == uid;
 }
 
-static void
+static int
 read_controls(struct inject_opts *o)
 {
 	long long databytes, timeout;
 
 	if (ctl_number("databytes", &databytes) == -1 ||
 	    ctl_number("timeoutqueue", &timeout) == -1)
-		fatalx(QX_CONTROL, "reason=\"cannot read a control file\" home=%s",
-		    home_dir());
+		return -1;
 	o->databytes = (unsigned long long)databytes;
 	o->timeout_ms = (int)(timeout * 1000);
+	return 0;
 }
 
 /*
@@ -82,23 +82,27 @@ main(int argc, char **argv)
 	struct inject_opts o = { .msgfd = 0, .envfd = 1 };
 	struct inject_result res;
 	char q[LOG_QUOTE_MAX];
-	int code, idfd;
+	int code, idfd, serve;
 
 	log_init("stamp-queue");
 	if (argc == 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
 		printf("usage: stamp-queue <message >&envelope (qmail-queue's interface: "
-		    "the message on fd 0, the envelope on fd 1)\n");
+		    "the message on fd 0, the envelope on fd 1)\n"
+		    "       stamp-queue --serve (requests on the socket on fd 0, for stamp-smtpd)\n");
 		return 0;
 	}
-	if (argc > 1)
-		fatalx(QX_BUG, "reason=\"stamp-queue takes no arguments\"");
+	serve = argc == 2 && strcmp(argv[1], "--serve") == 0;
+	if (argc > 1 && !serve)
+		fatalx(QX_BUG, "reason=\"stamp-queue takes no arguments but --serve\"");
 	signal(SIGPIPE, SIG_IGN);
-	idfd = id_fd();
+	idfd = serve ? -1 : id_fd();
 	umask(027);
 	alarm(INJECT_LIFETIME);
 	if (home_init(NULL) == -1)
 		fatal(QX_HOME, "reason=\"home path too long\"");
-	read_controls(&o);
+	if (read_controls(&o) == -1)
+		fatalx(QX_CONTROL, "reason=\"cannot read a control file\" home=%s",
+		    home_dir());
 	if (chdir(home_dir()) == -1)
 		fatal(QX_HOME, "reason=\"cannot enter the home folder\" home=%s",
 		    log_quotes(q, sizeof q, home_dir()));
@@ -112,6 +116,11 @@ main(int argc, char **argv)
 	 * through stamp-smtpd). It only ever holds the caller's own message.
 	 */
 	o.hold = getenv("STAMP_QUEUE_HOLD");
+	if (serve) {
+		alarm(0);	/* each message has its own bound (inj_serve.c) */
+		o.hold = NULL;	/* a held message gets a stamp-queue of its own */
+		return inject_serve(0, &o, read_controls) == 0 ? 0 : QX_BUG;
+	}
 	code = inject(&o, &res);
 	if (code != QX_OK)
 		fatalx(code, "reason=%s exit=%d%s%s",

@@ -15,6 +15,7 @@
 #include "child.h"
 #include "home.h"
 #include "log.h"
+#include "qserve.h"
 #include "qexit.h"
 #include "runqueue.h"
 #include "str.h"
@@ -163,46 +164,70 @@ take_id(int fd, char *qid, size_t qidsz)
 		strlcpy(qid, buf, qidsz);
 }
 
+/* A qmail-queue filter in STAMPQUEUE: one run per message, fd 6 and 7 as queue.h says. */
+static int
+run_filter(const char *prog, int msgfd, int envfd, char *qid, size_t qidsz,
+    char *why, size_t whysz, size_t *whylen)
+{
+	int	 errfd = -1, idfd = -1, code = -1;
+	pid_t	 pid;
+
+	*whylen = 0;
+	if ((errfd = memfd_create("stamp-smtpd-fd6", MFD_CLOEXEC)) == -1 ||
+	    (idfd = memfd_create("stamp-smtpd-id", MFD_CLOEXEC)) == -1 ||
+	    spawn_queue(&pid, prog, msgfd, envfd, errfd, idfd) == -1)
+		goto out;
+	if ((code = child_wait(pid, QUEUE_WAIT_MS)) == -1)
+		goto out;
+	*whylen = read_back(errfd, why, whysz);
+	take_id(idfd, qid, qidsz);
+out:
+	if (errfd != -1)
+		close(errfd);
+	if (idfd != -1)
+		close(idfd);
+	return code;
+}
+
 enum queue_result
 queue_message(void *ctx, int msgfd, const char *sender, char *const *rcpts,
     size_t nrcpt, char *qid, size_t qidsz, char *text, size_t textsz)
 {
 	struct str		 env = STR_INIT;
-	char			 prog[PATH_MAX], why[256];
-	int			 envfd = -1, errfd = -1, idfd = -1, code;
+	const char		*filter = getenv("STAMPQUEUE");
+	char			 prog[PATH_MAX], why[256] = "";
+	int			 envfd = -1, code = -1;
 	enum queue_result	 r = QR_TEMP;
-	size_t			 n;
-	pid_t			 pid;
+	size_t			 n = 0;
 
 	(void)ctx;
 	qid[0] = text[0] = '\0';
 	if (envelope(&env, sender, rcpts, nrcpt) == -1 ||
 	    child_program(prog, sizeof prog, "STAMPQUEUE", "stamp-queue") == -1 ||
-	    (envfd = memfd_with("stamp-smtpd-env", env.s, env.len)) == -1 ||
-	    (errfd = memfd_create("stamp-smtpd-fd6", MFD_CLOEXEC)) == -1 ||
-	    (idfd = memfd_create("stamp-smtpd-id", MFD_CLOEXEC)) == -1 ||
-	    spawn_queue(&pid, prog, msgfd, envfd, errfd, idfd) == -1) {
+	    (envfd = memfd_with("stamp-smtpd-env", env.s, env.len)) == -1) {
 		log_warn("event=queue reason=\"cannot start the queue program\"");
 		snprintf(text, textsz, "cannot start the queue program");
 		goto out;
 	}
-	if ((code = child_wait(pid, QUEUE_WAIT_MS)) == -1) {
-		log_warn("event=queue reason=\"queue program did not finish\"");
+	/* Our own stamp-queue is kept running (qserve.h); a filter runs per message, */
+	/* ... and so does a held message: the hold is in its environment. */
+	if ((filter == NULL || *filter == '\0') && hold_var[0] == '\0')
+		code = qserve_inject(prog, msgfd, envfd, QUEUE_WAIT_MS, qid, qidsz);
+	else
+		code = run_filter(prog, msgfd, envfd, qid, qidsz, why, sizeof why, &n);
+	if (code == -1) {
+		log_warn("event=queue reason=\"queue program did not start or finish\"");
 		snprintf(text, textsz, "queue program did not finish");
+		qid[0] = '\0';
 		goto out;
 	}
-	n = read_back(errfd, why, sizeof why);
-	if ((r = queue_verdict(code, why, n, text, textsz)) == QR_OK)
-		take_id(idfd, qid, qidsz);
+	if ((r = queue_verdict(code, why, n, text, textsz)) != QR_OK)
+		qid[0] = '\0';
 out:
 	hold_var[0] = '\0';
 	str_free(&env);
 	close(msgfd);
 	if (envfd != -1)
 		close(envfd);
-	if (errfd != -1)
-		close(errfd);
-	if (idfd != -1)
-		close(idfd);
 	return r;
 }

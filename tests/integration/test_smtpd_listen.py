@@ -95,3 +95,35 @@ def test_listener_sighup_and_fresh_controls():
         c.login("alice", "secret")
         c.quit()
     assert s.proc.poll() is None, s.logtext()
+
+
+def test_worker_keeps_one_stamp_queue_and_replaces_a_dead_one():
+    """A worker hands every message to the one stamp-queue --serve it keeps
+    (no exec per message); one killed while idle is replaced at the next."""
+    import os
+    import re
+    import signal
+    s = Smtpd(listen=True, controls={"prefork": "1", "concurrencyincoming": "1"})
+
+    def send(n):
+        for _ in range(n):
+            c = smtplib.SMTP("127.0.0.1", s.port, timeout=20)
+            stamptest.add_cleanup(c.close)
+            c.sendmail(FROM, ["alice@example.org"], MSG)
+            c.quit()
+
+    def queue_pids(got):
+        return [int(re.search(rb"Received: \(stamp-queue (\d+) ", d).group(1)) for d in got]
+
+    send(3)
+    pids = set(queue_pids(s.deliver(3)))
+    assert len(pids) == 1, pids                  # three sessions, one stamp-queue
+    pid = pids.pop()
+    os.kill(pid, signal.SIGKILL)
+    stamptest.wait_for(lambda: not os.path.exists("/proc/%d/cmdline" % pid) or
+                       open("/proc/%d/cmdline" % pid, "rb").read() == b"", 10,
+                       what="the killed stamp-queue gone")
+    send(1)
+    pids = set(queue_pids(s.deliver(4)))
+    assert len(pids) == 2 and pid in pids, pids  # the fourth went through a new one
+    s.stop()

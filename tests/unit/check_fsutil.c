@@ -252,6 +252,38 @@ START_TEST(fsync_dirs)
 }
 END_TEST
 
+/* Each fd's own result, whichever thread ran it; the first failure is the errno. */
+START_TEST(fsync_together_results)
+{
+	char	 p[128];
+	int	 fds[4], errs[4], pfd[2];
+
+	path(p, sizeof p, "g");
+	ck_assert_int_eq(write_file_atomic(p, "x", 1, 0600), 0);
+	ck_assert_int_ne(fds[0] = open(p, O_RDWR), -1);
+	ck_assert_int_ne(fds[1] = open(dir, O_RDONLY | O_DIRECTORY), -1);
+	ck_assert_int_eq(fsync_together(fds, errs, 2), 0);
+	ck_assert_int_eq(errs[0], 0);
+	ck_assert_int_eq(errs[1], 0);
+	ck_assert_int_eq(pipe(pfd), 0);
+	fds[2] = 1000;                                             /* not open */
+	fds[3] = pfd[0];                                           /* a pipe: EINVAL */
+	errno = 0;
+	ck_assert_int_eq(fsync_together(fds, errs, 4), -1);
+	ck_assert_int_eq(errno, EBADF);
+	ck_assert_int_eq(errs[0], 0);
+	ck_assert_int_eq(errs[1], 0);
+	ck_assert_int_eq(errs[2], EBADF);
+	ck_assert_int_eq(errs[3], EINVAL);
+	ck_assert_int_eq(fsync_together(fds, errs, 0), -1);
+	ck_assert_int_eq(fsync_together(fds, errs, FSYNC_TOGETHER_MAX + 1), -1);
+	for (int i = 0; i < 2; i++)
+		close(fds[i]);
+	close(pfd[0]);
+	close(pfd[1]);
+}
+END_TEST
+
 START_TEST(write_full_on_pipes)
 {
 	size_t		 n = 1 << 20;               /* far more than a pipe holds */
@@ -323,6 +355,7 @@ main(void)
 	tcase_add_test(tc, open_safe_refuses_symlinks);
 	tcase_add_test(tc, mkdir_exist_ok_cases);
 	tcase_add_test(tc, fsync_dirs);
+	tcase_add_test(tc, fsync_together_results);
 	tcase_add_test(tc, write_full_on_pipes);
 	suite_add_tcase(s, tc);
 	return ck_run(s);
