@@ -222,18 +222,20 @@ run_build() {
 PARTS=$(mktemp -d "${TMPDIR:-/tmp}/stamp-parts.XXXXXX") || exit 2
 trap 'rm -rf "$REPORTS" "$PARTS"' EXIT
 part() {
-	n=1
-	[ "$2" = san ] && n=2
+	# (not $n: run_unit counts its suites in n)
+	part_n=1
+	[ "$2" = san ] && part_n=2
 	(
-		REPORTS="$REPORTS/$n"
+		count="$PARTS/count.$part_n"
+		REPORTS="$REPORTS/$part_n"
 		mkdir -p "$REPORTS" && chmod 1777 "$REPORTS"
 		passed=0
 		failed=0
 		start=$(date +%s)
 		run_build all "$1" "$2"
 		echo "== $(basename "$1"): $passed passed, $failed failed in $(( $(date +%s) - start ))s"
-		echo "$passed $failed" >"$PARTS/count.$n"
-	) >"$PARTS/out.$n" 2>&1
+		echo "$passed $failed" >"$count"
+	) >"$PARTS/out.$part_n" 2>&1
 }
 
 case "$mode" in
