@@ -3,12 +3,17 @@
 
 #include <sys/types.h>
 
+#include <getopt.h>
 #include <grp.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
+#include "address.h"
 #include "buf.h"
+#include "home.h"
 #include "log.h"
 #include "str.h"
 
@@ -62,4 +67,57 @@ ragent_fail_all(const char *id, struct rs_rcpt *rc, size_t n, const char *text)
 			rc[i].done = 1;
 		}
 	ragent_finish(id, rc, n);
+}
+
+void
+ragent_start(struct ragent_run *r, const char *prog, int argc, char **argv,
+    void (*usage)(void))
+{
+	static const struct option opts[] = {
+		{ "home", required_argument, NULL, 'd' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char	*home = NULL;
+	int		 c;
+
+	log_init(prog);
+	signal(SIGPIPE, SIG_IGN);
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 'd')
+			usage();
+		home = optarg;
+	}
+	if (argc - optind < 4 || argc - optind - 3 > RAGENT_RCPTS_MAX)
+		usage();
+	memset(r, 0, sizeof *r);
+	r->id = argv[optind];
+	r->target = argv[optind + 2];
+	r->n = (size_t)(argc - optind - 3);
+	if ((r->rc = calloc(r->n, sizeof *r->rc)) == NULL)
+		fatal(111, "calloc");
+	for (size_t i = 0; i < r->n; i++)
+		r->rc[i].addr = argv[optind + 3 + i];
+	r->m.sender = argv[optind + 1];
+	r->m.fd = 0;
+	if (home_init(home) == -1)
+		ragent_fail_all(r->id, r->rc, r->n, "4.3.5 the home path is too long");
+	if (ragent_drop_root() < 0)
+		ragent_fail_all(r->id, r->rc, r->n, "4.3.0 cannot become the user stampr");
+}
+
+void
+ragent_read_message(struct ragent_run *r)
+{
+	struct addr	 sa;
+
+	if (r->m.sender[0] != '\0') {
+		if (addr_parse_mailbox(r->m.sender, strlen(r->m.sender), ADDR_UTF8, &sa) != ADDR_OK)
+			ragent_fail_all(r->id, r->rc, r->n,
+			    "5.1.7 the envelope sender is not a valid mailbox");
+		r->m.utf8 |= sa.has_8bit;
+	}
+	if (rdata_scan(0, &r->m.info) < 0) {
+		log_warn("id=%s action=read-message", r->id);
+		ragent_fail_all(r->id, r->rc, r->n, "4.3.0 cannot read the queued message");
+	}
 }

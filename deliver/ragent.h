@@ -11,6 +11,28 @@
 
 #include "rsmtp.h"
 
+/* The most recipients one run takes (the scheduler sends far fewer). */
+#define RAGENT_RCPTS_MAX 10000
+
+/* One run: `PROG [--home DIR] ID SENDER TARGET RECIPIENT...`. */
+struct ragent_run {
+	const char	*id;
+	const char	*target;	/* the domain, or the control/lmtp target */
+	struct rs_rcpt	*rc;
+	size_t		 n;
+	struct rs_msg	 m;		/* sender and fd 0; read by ragent_read_message */
+};
+
+/*
+ * Start a run: log as prog, parse argv (usage() when it is wrong), set up
+ * the home and become stampr; a failure is every recipient's result.
+ */
+void ragent_start(struct ragent_run *, const char *prog, int argc, char **argv,
+    void (*usage)(void));
+
+/* Check the sender (its 8-bit bytes into m.utf8) and scan the message on fd 0. */
+void ragent_read_message(struct ragent_run *);
+
 /* Started as root: become stampr for good. 0, or -1 (logged). */
 int  ragent_drop_root(void);
 

@@ -11,21 +11,17 @@
  * and talks to one socket, and never needs a recipient's uid (the LMTP
  * server writes the mailboxes).
  */
-#include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "address.h"
 #include "control.h"
-#include "home.h"
 #include "ldeliver.h"
 #include "log.h"
 #include "ragent.h"
 #include "str.h"
 
-#define RCPTS_MAX 10000
 
 static void
 usage(void)
@@ -69,64 +65,26 @@ load_conf(struct lconf *c, struct str *me)
 int
 main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "home", required_argument, NULL, 'd' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct rs_rcpt		*rc;
-	struct rs_msg		 m;
+	struct ragent_run	 r;
 	struct lconf		 conf;
 	struct lmtp_target	 t;
 	struct str		 me = STR_INIT;
-	struct addr		 sa;
-	const char		*home = NULL, *id, *spec, *why;
+	const char		*why;
 	char			 text[512], q[LOG_QUOTE_MAX];
-	size_t			 n;
-	int			 c;
 
-	log_init("stamp-lmtp");
-	signal(SIGPIPE, SIG_IGN);
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c != 'd')
-			usage();
-		home = optarg;
-	}
-	if (argc - optind < 4 || argc - optind - 3 > RCPTS_MAX)
-		usage();
-	id = argv[optind];
-	spec = argv[optind + 2];
-	n = (size_t)(argc - optind - 3);
-	if ((rc = calloc(n, sizeof *rc)) == NULL)
-		fatal(111, "calloc");
-	for (size_t i = 0; i < n; i++)
-		rc[i].addr = argv[optind + 3 + i];
-	memset(&m, 0, sizeof m);
-	m.sender = argv[optind + 1];
-	m.fd = 0;
-	if (home_init(home) == -1)
-		ragent_fail_all(id, rc, n, "4.3.5 the home path is too long");
-	if (ragent_drop_root() < 0)
-		ragent_fail_all(id, rc, n, "4.3.0 cannot become the user stampr");
-	if (lmtp_parse(spec, &t, &why) < 0) {
-		log_warnx("id=%s file=control/lmtp target=%s reason=\"%s\"", id,
-		    log_quotes(q, sizeof q, spec), why);
+	ragent_start(&r, "stamp-lmtp", argc, argv, usage);
+	if (lmtp_parse(r.target, &t, &why) < 0) {
+		log_warnx("id=%s file=control/lmtp target=%s reason=\"%s\"", r.id,
+		    log_quotes(q, sizeof q, r.target), why);
 		(void)snprintf(text, sizeof text, "4.3.5 the control/lmtp target %s is malformed:"
-		    " %s", spec, why);
-		ragent_fail_all(id, rc, n, text);
+		    " %s", r.target, why);
+		ragent_fail_all(r.id, r.rc, r.n, text);
 	}
-	m.utf8 = check_rcpts(rc, n);
-	if (m.sender[0] != '\0') {
-		if (addr_parse_mailbox(m.sender, strlen(m.sender), ADDR_UTF8, &sa) != ADDR_OK)
-			ragent_fail_all(id, rc, n, "5.1.7 the envelope sender is not a valid mailbox");
-		m.utf8 |= sa.has_8bit;
-	}
-	if (rdata_scan(0, &m.info) < 0) {
-		log_warn("id=%s action=read-message", id);
-		ragent_fail_all(id, rc, n, "4.3.0 cannot read the queued message");
-	}
+	r.m.utf8 = check_rcpts(r.rc, r.n);
+	ragent_read_message(&r);
 	if (load_conf(&conf, &me) < 0)
-		ragent_fail_all(id, rc, n, "4.3.5 cannot read the control files; see the log");
-	ldeliver(&conf, id, &m, spec, &t, rc, n);
+		ragent_fail_all(r.id, r.rc, r.n, "4.3.5 cannot read the control files; see the log");
+	ldeliver(&conf, r.id, &r.m, r.target, &t, r.rc, r.n);
 	str_free(&me);
-	ragent_finish(id, rc, n);
+	ragent_finish(r.id, r.rc, r.n);
 }

@@ -14,8 +14,6 @@
 #include <sys/types.h>
 
 #include <errno.h>
-#include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,13 +23,11 @@
 #include "address.h"
 #include "control.h"
 #include "dns.h"
-#include "home.h"
 #include "log.h"
 #include "ragent.h"
 #include "rdeliver.h"
 #include "str.h"
 
-#define RCPTS_MAX 10000
 
 static void
 usage(void)
@@ -63,60 +59,22 @@ check_rcpts(struct rs_rcpt *rc, size_t n, const char *domain)
 int
 main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "home", required_argument, NULL, 'd' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct rs_rcpt	*rc;
-	struct rs_msg	 m;
-	struct rconf	 conf;
-	struct dns	 dns;
-	struct addr	 sa;
-	const char	*home = NULL, *id, *domain;
-	size_t		 n;
-	int		 c;
+	struct ragent_run	 r;
+	struct rconf		 conf;
+	struct dns		 dns;
 
-	log_init("stamp-remote");
-	signal(SIGPIPE, SIG_IGN);
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c != 'd')
-			usage();
-		home = optarg;
-	}
-	if (argc - optind < 4 || argc - optind - 3 > RCPTS_MAX)
-		usage();
-	id = argv[optind];
-	domain = argv[optind + 2];
-	n = (size_t)(argc - optind - 3);
-	if ((rc = calloc(n, sizeof *rc)) == NULL)
-		fatal(111, "calloc");
-	for (size_t i = 0; i < n; i++)
-		rc[i].addr = argv[optind + 3 + i];
-	memset(&m, 0, sizeof m);
-	m.sender = argv[optind + 1];
-	m.fd = 0;
-	if (home_init(home) == -1)
-		ragent_fail_all(id, rc, n, "4.3.5 the home path is too long");
-	if (ragent_drop_root() < 0)
-		ragent_fail_all(id, rc, n, "4.3.0 cannot become the user stampr");
-	m.utf8 = check_rcpts(rc, n, domain);
-	if (m.sender[0] != '\0') {
-		if (addr_parse_mailbox(m.sender, strlen(m.sender), ADDR_UTF8, &sa) != ADDR_OK)
-			ragent_fail_all(id, rc, n, "5.1.7 the envelope sender is not a valid mailbox");
-		m.utf8 |= sa.has_8bit;
-	}
-	if (rdata_scan(0, &m.info) < 0) {
-		log_warn("id=%s action=read-message", id);
-		ragent_fail_all(id, rc, n, "4.3.0 cannot read the queued message");
-	}
+	ragent_start(&r, "stamp-remote", argc, argv, usage);
+	r.m.utf8 = check_rcpts(r.rc, r.n, r.target);
+	ragent_read_message(&r);
 	if (rconf_load(&conf) < 0)
-		ragent_fail_all(id, rc, n, "4.3.5 cannot read the control files; see the log");
+		ragent_fail_all(r.id, r.rc, r.n, "4.3.5 cannot read the control files; see the log");
 	if (dns_init(&dns, (int)conf.timeout_dns) < 0) {
-		log_warnx("id=%s action=dns-init reason=\"%s\"", id, dns.err);
-		ragent_fail_all(id, rc, n, "4.3.5 cannot set up the DNS resolver (control/nameservers?)");
+		log_warnx("id=%s action=dns-init reason=\"%s\"", r.id, dns.err);
+		ragent_fail_all(r.id, r.rc, r.n,
+		    "4.3.5 cannot set up the DNS resolver (control/nameservers?)");
 	}
-	rdeliver(&conf, &dns, id, &m, domain, rc, n);
+	rdeliver(&conf, &dns, r.id, &r.m, r.target, r.rc, r.n);
 	dns_free(&dns);
 	rconf_free(&conf);
-	ragent_finish(id, rc, n);
+	ragent_finish(r.id, r.rc, r.n);
 }
