@@ -165,28 +165,10 @@ system_hash(const struct passwd *pw, int *expired)
 	return NULL;
 }
 
+/* A system account's identity: its ids, home, shell and $HOME/Maildir/. */
 static enum cpw_result
-check_system(const struct cpw_input *in, struct cpw_identity *id)
+system_identity(const struct passwd *pw, struct cpw_identity *id)
 {
-	struct passwd	*pw;
-	const char	*hash;
-	int		 expired, ok;
-
-	errno = 0;
-	if ((pw = getpwnam(in->user)) == NULL || pw->pw_uid == 0) {
-		if (pw == NULL && errno != 0 && errno != ENOENT && errno != ESRCH) {
-			log_warn("user=%s action=getpwnam", in->user);
-			return CPW_TEMP;
-		}
-		cpw_dummy_check(in->pass);
-		return CPW_FAIL;
-	}
-	if ((hash = system_hash(pw, &expired)) == NULL)
-		return CPW_TEMP;
-	if ((ok = cpw_hash_ok(in->pass, hash)) == -1)
-		return CPW_TEMP;
-	if (!ok || expired)
-		return CPW_FAIL;
 	memset(id, 0, sizeof *id);
 	id->uid = pw->pw_uid;
 	id->gid = pw->pw_gid;
@@ -200,6 +182,59 @@ check_system(const struct cpw_input *in, struct cpw_identity *id)
 	return CPW_OK;
 }
 
+/* A system account that may log in (never uid 0): CPW_OK, CPW_FAIL, CPW_TEMP. */
+static enum cpw_result
+find_account(const char *user, struct passwd **out)
+{
+	struct passwd	*pw;
+
+	errno = 0;
+	if ((pw = getpwnam(user)) == NULL || pw->pw_uid == 0) {
+		if (pw == NULL && errno != 0 && errno != ENOENT && errno != ESRCH) {
+			log_warn("user=%s action=getpwnam", user);
+			return CPW_TEMP;
+		}
+		return CPW_FAIL;
+	}
+	*out = pw;
+	return CPW_OK;
+}
+
+static enum cpw_result
+check_system(const struct cpw_input *in, struct cpw_identity *id)
+{
+	struct passwd	*pw;
+	const char	*hash;
+	int		 expired, ok;
+	enum cpw_result	 r;
+
+	if ((r = find_account(in->user, &pw)) != CPW_OK) {
+		if (r == CPW_FAIL)
+			cpw_dummy_check(in->pass);
+		return r;
+	}
+	if ((hash = system_hash(pw, &expired)) == NULL)
+		return CPW_TEMP;
+	if ((ok = cpw_hash_ok(in->pass, hash)) == -1)
+		return CPW_TEMP;
+	if (!ok || expired)
+		return CPW_FAIL;
+	return system_identity(pw, id);
+}
+
+/* Fold a login name to the users file's lower case; -1 when too long. */
+static int
+fold_name(const char *user, char folded[USERS_NAME_MAX + 1])
+{
+	size_t	 n = strlen(user);
+
+	if (n > USERS_NAME_MAX)
+		return -1;
+	for (size_t i = 0; i <= n; i++)
+		folded[i] = (char)tolower((unsigned char)user[i]);
+	return 0;
+}
+
 enum cpw_result
 cpw_check(const struct cpw_input *in, struct cpw_identity *id)
 {
@@ -209,12 +244,10 @@ cpw_check(const struct cpw_input *in, struct cpw_identity *id)
 	enum cpw_result		 r;
 	int			 found;
 
-	if (strlen(in->user) > USERS_NAME_MAX) {
+	if (fold_name(in->user, folded) == -1) {
 		cpw_dummy_check(in->pass);
 		return CPW_FAIL;
 	}
-	for (size_t i = 0; i <= strlen(in->user); i++)
-		folded[i] = (char)tolower((unsigned char)in->user[i]);
 	if ((found = users_find(folded, &e)) == -1) {
 		log_warn("action=read file=users");
 		return CPW_TEMP;
@@ -231,4 +264,38 @@ cpw_check(const struct cpw_input *in, struct cpw_identity *id)
 	}
 	explicit_bzero(&e, sizeof e);
 	return r;
+}
+
+enum cpw_result
+cpw_lookup(const char *user, struct cpw_identity *id)
+{
+	struct user_entry	 e;
+	struct passwd		*pw;
+	char			 folded[USERS_NAME_MAX + 1];
+	long long		 sys = 0;
+	enum cpw_result		 r;
+	int			 found;
+
+	if (fold_name(user, folded) == -1)
+		return CPW_FAIL;
+	if ((found = users_find(folded, &e)) == -1) {
+		log_warn("action=read file=users");
+		return CPW_TEMP;
+	}
+	if (found) {
+		found = virtual_identity(&e, id);
+		explicit_bzero(&e, sizeof e);
+		if (found == -1) {
+			log_warnx("user=%s reason=\"mailbox path too long\"", folded);
+			return CPW_TEMP;
+		}
+		return CPW_OK;
+	}
+	if (ctl_number("systemusers", &sys) == -1)
+		return CPW_TEMP;
+	if (sys != 1)
+		return CPW_FAIL;
+	if ((r = find_account(user, &pw)) != CPW_OK)
+		return r;
+	return system_identity(pw, id);
 }

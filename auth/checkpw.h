@@ -42,5 +42,11 @@ void cpw_dummy_check(const char *pass);
  * control/systemusers is 1, system accounts. CPW_OK fills *id.
  */
 enum cpw_result cpw_check(const struct cpw_input *in, struct cpw_identity *id);
+/*
+ * Who user is, without a password: the same search as cpw_check (Dovecot's
+ * userdb lookup, after its own passdb or a master login vouched for it).
+ * CPW_FAIL: no such user.
+ */
+enum cpw_result cpw_lookup(const char *user, struct cpw_identity *id);
 
 #endif

@@ -7,7 +7,7 @@ set -u
 # xinetd: the service files' test (test_services.py).
 # dnsmasq-base, python3-aiosmtpd and postfix: stamp-remote's tests (a private DNS server,
 # fake mail exchangers, a private Postfix instance).
-PKGS="gcc make pkg-config libbsd-dev libtls-dev check python3 swaks ucspi-tcp mandoc curl openssl dnsmasq-base python3-aiosmtpd postfix postgrey mpop fetchmail dovecot-pop3d xinetd libssl-dev opendkim opendkim-tools python3-dkim rspamd dovecot-lmtpd"
+PKGS="gcc make pkg-config libbsd-dev libtls-dev check python3 swaks ucspi-tcp mandoc curl openssl dnsmasq-base python3-aiosmtpd postfix postgrey mpop fetchmail dovecot-pop3d xinetd libssl-dev opendkim opendkim-tools python3-dkim rspamd dovecot-lmtpd dovecot-imapd"
 
 installed() {
 	# "install ok installed" is the only state in which the files are there.

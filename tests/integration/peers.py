@@ -288,3 +288,71 @@ lmtp_rcpt_check_quota = no
 """ % {"host": self.host, "port": self.port}
         with open(self.conf, "w") as f:
             f.write(conf)
+
+
+class DovecotImap(DovecotPop3):
+    """A private Dovecot IMAP server (Debian dovecot-imapd) on host:port in
+    front of a stamp home: logins and user lookups through the real
+    `stamp-checkpw --dovecot` as README.md sets it up (the login's fields
+    prefetched, checkpassword for lookups alone), each user's mail where
+    stamp-checkpw says (userdb_mail), no passwd-file of its own. Needs root: Dovecot's auth
+    process runs as the dovecot user (in group stampd, to read the users
+    file) and its mail processes as the mailbox owner."""
+
+    def __init__(self, top, port, stamp_home, checkpw, host="127.0.0.1"):
+        super().__init__(top, port, {}, 0, 0, host)
+        self.stamp_home, self.checkpw = stamp_home, checkpw
+
+    def _write_config(self):
+        os.makedirs(self.base, exist_ok=True)
+        cmd = "%s --dovecot --home %s" % (self.checkpw, self.stamp_home)
+        conf = """
+base_dir = %(base)s
+instance_name = stamp-imap-%(port)d
+protocols = imap
+listen = %(host)s
+log_path = %(top)s/dovecot.log
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+first_valid_uid = 1
+passdb {
+  driver = checkpassword
+  args = %(cmd)s
+}
+userdb {
+  driver = prefetch
+}
+userdb {
+  driver = checkpassword
+  args = %(cmd)s
+}
+service auth {
+  extra_groups = stampd
+  # no address-space limit: a sanitizer build of stamp-checkpw maps its shadow memory
+  vsz_limit = 0
+}
+service imap-login {
+  inet_listener imap {
+    address = %(host)s
+    port = %(port)d
+  }
+  inet_listener imaps {
+    port = 0
+  }
+}
+service pop3-login {
+  inet_listener pop3 {
+    port = 0
+  }
+}
+service anvil {
+  chroot =
+}
+""" % {"base": self.base, "port": self.port, "host": self.host, "top": self.top, "cmd": cmd}
+        with open(self.conf, "w") as f:
+            f.write(conf)
+
+    def doveadm(self, *args):
+        return subprocess.run(["doveadm", "-c", self.conf] + list(args), capture_output=True,
+                              timeout=30)

@@ -1,6 +1,7 @@
 /* check_checkpw.c: the users-file parser (common/users.c), MD5, and stamp-checkpw's decisions. */
 #include <check.h>
 #include <crypt.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include <unistd.h>
 
 #include "auth/checkpw.h"
+#include "auth/dovecot.h"
 #include "auth/useredit.h"
 #include "fsutil.h"
 #include "home.h"
@@ -264,6 +266,73 @@ START_TEST(decisions)
 }
 END_TEST
 
+/* Dovecot's userdb lookup: who a user is, with no password at all. */
+START_TEST(lookups)
+{
+	struct cpw_identity	 id;
+	char			 want[PATH_MAX];
+
+	file("users", "alice:$y$j9T$notarealhashnotarealhash:\nbob:*:b/Maildir:\n");
+	ck_assert_int_eq(cpw_lookup("ALICE", &id), CPW_OK);
+	ck_assert_int_eq(id.is_virtual, 1);
+	ck_assert_str_eq(id.user, "alice");
+	snprintf(want, sizeof want, "%s/mail/alice/Maildir/", dir);
+	ck_assert_str_eq(id.maildir, want);
+	/* A locked account is still a user: Dovecot's passdb decides on logins. */
+	ck_assert_int_eq(cpw_lookup("bob", &id), CPW_OK);
+	ck_assert_int_eq(cpw_lookup("nobody-here", &id), CPW_FAIL);
+	ck_assert_int_eq(cpw_lookup("root", &id), CPW_FAIL);		/* systemusers is off */
+	file("control/systemusers", "1\n");
+	ck_assert_int_eq(cpw_lookup("root", &id), CPW_FAIL);		/* never uid 0 */
+	if (getpwnam("nobody") != NULL) {
+		ck_assert_int_eq(cpw_lookup("nobody", &id), CPW_OK);
+		ck_assert_int_eq(id.is_virtual, 0);
+		ck_assert_uint_eq(id.uid, getpwnam("nobody")->pw_uid);
+	}
+	{
+		char long_name[400];
+
+		memset(long_name, 'a', sizeof long_name - 1);
+		long_name[sizeof long_name - 1] = '\0';
+		ck_assert_int_eq(cpw_lookup(long_name, &id), CPW_FAIL);
+	}
+}
+END_TEST
+
+/* The fields checkpassword-reply hands to Dovecot. */
+START_TEST(dovecot_fields)
+{
+	struct cpw_identity	 id;
+	struct passwd		*v = getpwnam(CPW_VUSER);
+	char			 want[PATH_MAX + 16];
+
+	file("users", "alice:*:\n");
+	unsetenv("AUTHORIZED");
+	ck_assert_int_eq(dovecot_is_lookup(), 0);
+	setenv("AUTHORIZED", "1", 1);
+	ck_assert_int_eq(dovecot_is_lookup(), 1);
+	ck_assert_int_eq(cpw_lookup("alice", &id), CPW_OK);
+	ck_assert_int_eq(dovecot_export(&id, 1), 0);
+	ck_assert_str_eq(getenv("AUTHORIZED"), "2");
+	ck_assert_str_eq(getenv("USER"), "alice");
+	snprintf(want, sizeof want, "%s/mail/alice", dir);
+	ck_assert_str_eq(getenv("HOME"), want);
+	snprintf(want, sizeof want, "maildir:%s/mail/alice/Maildir", dir);
+	ck_assert_str_eq(getenv("userdb_mail"), want);
+	ck_assert_str_eq(getenv("EXTRA"), "userdb_uid userdb_gid userdb_mail");
+	/* stampv owns virtual Maildirs whoever asks; without it, whoever asks. */
+	snprintf(want, sizeof want, "%lu", (unsigned long)(v != NULL ? v->pw_uid : getuid()));
+	ck_assert_str_eq(getenv("userdb_uid"), want);
+	/* A password check leaves AUTHORIZED alone. */
+	unsetenv("AUTHORIZED");
+	ck_assert_int_eq(dovecot_export(&id, 0), 0);
+	ck_assert_ptr_null(getenv("AUTHORIZED"));
+	/* A tab would split Dovecot's reply into forged fields. */
+	strlcpy(id.home, "/srv/mail/a\tuserdb_uid=0", sizeof id.home);
+	ck_assert_int_eq(dovecot_export(&id, 0), -1);
+}
+END_TEST
+
 START_TEST(edits)
 {
 	const char	*text = "# users\nalice:h1:\nbob:h2:b/Maildir/:sec\nnot a user line\n";
@@ -317,6 +386,8 @@ suite(void)
 	tcase_add_test(tc, hashes);
 	tcase_add_test(tc, apop);
 	tcase_add_test(tc, decisions);
+	tcase_add_test(tc, lookups);
+	tcase_add_test(tc, dovecot_fields);
 	tcase_add_test(tc, edits);
 	suite_add_tcase(s, tc);
 	return s;
