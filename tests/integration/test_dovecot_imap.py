@@ -1,7 +1,7 @@
 """Dovecot IMAP on stamp's Maildirs: mail delivered through the real
 stamp-smtpd and stamp-local, read and flagged through a private Dovecot
-(logins and user lookups by `stamp-checkpw --dovecot`), and read again
-through stamp-popd, which must agree with Dovecot on every message, size
+(logins and user lookups by `stamp-checkpw --dovecot`), filed into a folder
+Dovecot made, and read again through stamp-popd, which must agree with Dovecot on every message, size
 and UIDL, before and after either of them touched the mailbox."""
 
 import imaplib
@@ -25,6 +25,9 @@ MSGS = [
 ]
 APPENDED = (b"From: alice@example.org\r\nTo: alice@example.org\r\nSubject: saved by IMAP\r\n"
             b"Message-ID: <4@example.org>\r\n\r\na draft written through Dovecot\r\n")
+
+LISTED = (b"From: list@lists.example\r\nTo: lists@example.org\r\nSubject: to a folder\r\n"
+          b"Message-ID: <5@lists.example>\r\n\r\nfiled by an alias into a Dovecot folder\r\n")
 
 
 def start_smtpd(p):
@@ -137,6 +140,19 @@ def test_dovecot_imap_and_stamp_popd_share_a_mailbox():
     assert typ == "OK"
     assert m.store(seq["<2@outside.example>"], "+FLAGS", "(\\Flagged)")[0] == "OK"
     assert m.append("INBOX", "(\\Seen)", None, APPENDED)[0] == "OK"
+    # A folder Dovecot made (Maildir++: Maildir/.Lists/) takes stamp's deliveries too.
+    assert m.create("Lists")[0] == "OK"
+    with open(p.home.path("aliases"), "a") as f:
+        f.write("lists: ./mail/alice/Maildir/.Lists/\n")
+    with smtplib.SMTP("127.0.0.1", smtp_port, timeout=30) as s:
+        s.sendmail("sender@outside.example", ["lists@example.org"], LISTED)
+    stamptest.wait_for(lambda: os.listdir(os.path.join(p.maildir(), ".Lists", "new")), 30,
+                       what="the delivery into .Lists; log: " + p.t.logtext()[-2000:] + open(os.path.join(p.home.top, "smtpd.log")).read()[-1500:])
+    typ, data = m.select("Lists")
+    assert typ == "OK" and data == [b"1"], data
+    listed, _ = imap_view(m)
+    assert list(listed) == ["<5@lists.example>"], listed
+    assert listed["<5@lists.example>"][1].endswith(LISTED), listed
     m.logout()
 
     # stamp-popd serves the mailbox Dovecot touched: same UIDLs, sizes and bytes for
