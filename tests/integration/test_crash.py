@@ -86,15 +86,21 @@ class Session:
 
     def __init__(self, s):
         self.s = s
+        start = len(s.log)                  # client ports come round again: only new lines
         self.r = Raw(s.port, timeout=20)
         cport = self.r.s.getsockname()[1]
         pat = re.compile(r"tcpserver: ok (\d+) \S+ \S*:127\.0\.0\.1:\S*:%d\n" % cport)
-        m = stamptest.wait_for(lambda: pat.search(s.logtext()), 10, what="tcpserver's ok line")
+        m = stamptest.wait_for(lambda: pat.search("".join(s.log[start:])), 10,
+                               what="tcpserver's ok line")
         self.pid = int(m.group(1))
         assert self.r.reply().startswith("220")
 
     def kill(self):
-        os.kill(self.pid, signal.SIGKILL)
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            raise AssertionError("stamp-smtpd %d ended before its kill: %s"
+                                 % (self.pid, self.s.logtext()[-3000:]))
         return drain(self.r.s, self.r.buf)
 
 
@@ -191,3 +197,150 @@ def test_smtpd_killed_around_data_loses_no_accepted_message():
     assert not lost, "accepted but lost: %s" % lost
     assert phases["data"] and phases["dot"] and phases["after"], phases
     s.stop()
+
+
+# ---- stamp-popd killed during QUIT's UPDATE ----------------------------------
+
+POP_ROUNDS = 20
+MAILBOX = 400
+
+
+def transaction_pid(top_pid):
+    """The stamp-popd --transaction of the one session under top_pid (it does the UPDATE)."""
+    from test_privilege import tree
+    for p in tree(top_pid):
+        try:
+            with open("/proc/%d/cmdline" % p, "rb") as f:
+                if b"--transaction" in f.read().split(b"\0"):
+                    return p
+        except OSError:
+            pass
+    return None
+
+
+class Mailbox:
+    """alice's Maildir, filled with files named as stamp-local names them."""
+
+    def __init__(self, path):
+        self.path = path
+        st = os.stat(path)
+        self.owner = (st.st_uid, st.st_gid)
+        self.made = {}                      # unique name -> contents
+        self.n = 0
+        self.made = self.files()
+
+    def fill(self, rnd, upto):
+        now = int(time.time())
+        for _ in range(upto - len(self.files())):
+            self.n += 1
+            data = b"X-Seq: %d\nSubject: pop crash\n\n" % self.n + b"line\n" * rnd.randrange(1, 400)
+            uniq = "%d.M%dP%dQ%d.crash,S=%d,W=%d" % (now, self.n, os.getpid(), self.n, len(data),
+                                                       len(data) + data.count(b"\n"))
+            tmp = os.path.join(self.path, "tmp", uniq)
+            with open(tmp, "wb") as f:
+                f.write(data)
+            os.chown(tmp, *self.owner)
+            os.rename(tmp, os.path.join(self.path, "new", uniq))
+            self.made[uniq] = data
+
+    def files(self):
+        """{unique name: contents} of every message file in new/ and cur/."""
+        out = {}
+        for sub in ("new", "cur"):
+            for name in os.listdir(os.path.join(self.path, sub)):
+                uniq = name.split(":", 1)[0]
+                assert uniq not in out, ("a message twice", name)
+                with open(os.path.join(self.path, sub, name), "rb") as f:
+                    out[uniq] = f.read()
+        return out
+
+
+def pop_listing(c):
+    """{uidl: size} from UIDL and LIST, checked against STAT."""
+    count, total = c.stat()
+    uidl = dict(l.decode().split() for l in c.uidl()[1])
+    sizes = dict(l.decode().split() for l in c.list()[1])
+    assert len(uidl) == len(sizes) == count, (count, uidl, sizes)
+    assert sum(int(v) for v in sizes.values()) == total, (total, sizes)
+    return {uidl[k]: int(sizes[k]) for k in uidl}
+
+
+def test_popd_killed_during_update_deletes_whole_messages_or_none():
+    rnd = seeded("popd crash")
+    p = Pop3()
+    p.deliver([b"Subject: first\n\nmakes the Maildir\n"])
+    # A SHA-512 hash of 5,000 rounds instead of stamp-user's yescrypt: 40
+    # logins, and this test is about the UPDATE.
+    r = stamptest.run(["openssl", "passwd", "-6", "-salt", "crashtst", p.passwords["alice"]])
+    assert r.code == 0, r
+    with open(p.home.path("users"), "w") as f:
+        f.write("alice:%s:\n" % r.text().strip())
+    box = Mailbox(p.maildir())
+    port = p.serve()
+    top = p.procs[-1].pid
+    marked = deleted = 0
+    ends = {"before": 0, "cut": 0, "unlinked": 0, "completed": 0}
+    window, lat = 0.02, []
+    for rnd_no in range(POP_ROUNDS):
+        box.fill(rnd, MAILBOX)
+        c = p.client(port)
+        before = pop_listing(c)                     # uidl -> size
+        nums = {l.decode().split()[1]: l.decode().split()[0] for l in c.uidl()[1]}
+        dele = set(u for u in before if rnd.random() < 0.7)
+        for u in dele:
+            assert c.dele(nums[u]).startswith(b"+OK")
+        tpid = transaction_pid(top)
+        assert tpid, "no stamp-popd --transaction under %d" % top
+        kill = rnd_no % 5 != 0                      # every fifth QUIT runs to its end
+        t0 = time.monotonic()
+        c.sock.sendall(b"QUIT\r\n")
+        if kill:
+            # The unlinks take a millisecond or two, then fsync(cur) and the
+            # reply most of the rest: half the kills aim at the unlinks.
+            time.sleep(rnd.uniform(0, window / (1 if rnd.random() < 0.5 else 4)))
+            try:
+                os.kill(tpid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass                                # it was quicker: a completed UPDATE
+        c.sock.settimeout(10)
+        rest = c.sock.recv(1) if not kill else b""
+        took = time.monotonic() - t0
+        rest = drain(c.sock, rest)
+        c.sock.close()
+        if not kill:
+            assert rest.startswith(b"+OK"), rest
+            lat.append(took)                    # QUIT to its +OK: the UPDATE's time
+            window = 1.2 * sorted(lat)[len(lat) // 2]
+        stamptest.wait_for(lambda: gone(tpid), 10, what="the killed session to end")
+
+        after = box.files()
+        for u, data in after.items():               # whatever is there is whole, and ours
+            assert u in box.made and data == box.made[u], ("a changed message", u)
+        for u in before:
+            if u not in after:
+                assert u in dele, ("a message not marked DELE is gone", u)
+        gone_now = [u for u in dele if u not in after]
+        if rest.startswith(b"+OK"):
+            ends["completed"] += 1
+            assert len(gone_now) == len(dele), ("+OK but messages left", dele - set(after))
+        else:
+            assert kill and not rest, rest
+            ends["before" if not gone_now else "cut" if len(gone_now) < len(dele) else "unlinked"] += 1
+        marked += len(dele)
+        deleted += len(gone_now)
+        # A new session serves what is on disk, with the same UIDLs as before.
+        c = p.client(port)
+        now = pop_listing(c)
+        c.quit()
+        assert set(now) == set(after), (sorted(set(now) ^ set(after)))
+        for u, size in now.items():
+            assert size == before[u] or u not in before, (u, size, before.get(u))
+            data = after[u]
+            assert size == len(data) + data.count(b"\n"), (u, size)
+    print("    popd crash: %d sessions, %d messages marked DELE, %d deleted, %d kept, "
+          "not marked but gone 0, partial 0; killed before any unlink %d, amid the unlinks %d, "
+          "after them %d; completed %d" % (POP_ROUNDS, marked, deleted, marked - deleted,
+                                           ends["before"], ends["cut"], ends["unlinked"],
+                                           ends["completed"]))
+    # Kills landed before the reply (the restarted sessions above had work to check).
+    assert ends["before"] + ends["cut"] + ends["unlinked"] > 0, ends
