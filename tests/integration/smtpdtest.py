@@ -84,6 +84,15 @@ class Smtpd:
     def logtext(self):
         return "".join(self.log)
 
+    def session_pid(self, cport, start=0):
+        """The pid of the stamp-smtpd serving our client port cport (tcpserver
+        names it), from the log lines after the first start of them (client
+        ports come round again)."""
+        pat = re.compile(r"tcpserver: ok (\d+) \S+ \S*:127\.0\.0\.1:\S*:%d\n" % cport)
+        m = stamptest.wait_for(lambda: pat.search("".join(self.log[start:])), 10,
+                               what="tcpserver's ok line")
+        return int(m.group(1))
+
     def own(self, path):
         if self.t.as_user:
             u = pwd.getpwnam("stamptest")

@@ -88,11 +88,7 @@ class Session:
         self.s = s
         start = len(s.log)                  # client ports come round again: only new lines
         self.r = Raw(s.port, timeout=20)
-        cport = self.r.s.getsockname()[1]
-        pat = re.compile(r"tcpserver: ok (\d+) \S+ \S*:127\.0\.0\.1:\S*:%d\n" % cport)
-        m = stamptest.wait_for(lambda: pat.search("".join(s.log[start:])), 10,
-                               what="tcpserver's ok line")
-        self.pid = int(m.group(1))
+        self.pid = s.session_pid(self.r.s.getsockname()[1], start)
         assert self.r.reply().startswith("220")
 
     def kill(self):
