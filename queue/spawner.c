@@ -264,6 +264,24 @@ spawn_agent(pid_t *pid, const char *prog, char **argv, int msgfd, int out)
 	return err;
 }
 
+/*
+ * The agent could not be started (no descriptors, no processes, no memory):
+ * a temporary failure that says so, not the empty reply of an agent that
+ * crashed, so the operator sees which limit to raise.
+ */
+static void
+refuse(struct spawner *s, unsigned job, const char *prog, int err)
+{
+	const char *hint = err == EAGAIN ? ": too many processes (RLIMIT_NPROC)" :
+	    err == EMFILE || err == ENFILE ? ": out of descriptors (RLIMIT_NOFILE)" : "";
+	char	 text[512];
+	int	 n = snprintf(text, sizeof text, "Z 4.3.0 cannot run %s: %s%s\n", prog,
+	    strerror(err), hint);
+
+	log_warnx("action=spawn job=%u prog=%s error=\"%s%s\"", job, prog, strerror(err), hint);
+	reply(s, job, text, n > 0 && (size_t)n < sizeof text ? (size_t)n : 0);
+}
+
 static void
 start_agent(struct spawner *s, char *req, size_t len, int msgfd)
 {
@@ -278,39 +296,40 @@ start_agent(struct spawner *s, char *req, size_t len, int msgfd)
 		reply(s, job, "", 0);
 		return;
 	}
+	if (msgfd == -1) {
+		/* The scheduler always sends one: the kernel dropped it, out of descriptors here. */
+		refuse(s, job, prog, EMFILE);
+		return;
+	}
 	if (s->n == s->cap) {
 		size_t ncap = s->cap ? s->cap * 2 : 32;
 		struct child *nc = reallocarray(s->c, ncap, sizeof *nc);
 		if (nc == NULL) {
-			reply(s, job, "", 0);
+			refuse(s, job, prog, ENOMEM);
 			return;
 		}
 		s->c = nc;
 		s->cap = ncap;
 	}
 	if (pipe2(p, O_CLOEXEC) == -1) {
-		log_warn("action=pipe job=%u", job);
-		reply(s, job, "", 0);
+		refuse(s, job, prog, errno);
 		return;
 	}
 	if (!(s->as_root && runs_as_stampr(argv))) {
 		/* No change of user in the child: no need to copy this process for it. */
 		int err = spawn_agent(&pid, prog, argv, msgfd, p[1]);
 		if (err != 0) {
-			char	 text[512];
-			int	 n = snprintf(text, sizeof text, "Z 4.3.0 cannot run %s: %s\n",
-			    prog, strerror(err));
-			log_warnx("action=spawn job=%u prog=%s error=\"%s\"", job, prog, strerror(err));
 			close(p[0]);
 			close(p[1]);
-			reply(s, job, text, n > 0 && (size_t)n < sizeof text ? (size_t)n : 0);
+			refuse(s, job, prog, err);
 			return;
 		}
 	} else if ((pid = fork()) == -1) {
-		log_warn("action=fork job=%u", job);
+		int err = errno;
+
 		close(p[0]);
 		close(p[1]);
-		reply(s, job, "", 0);
+		refuse(s, job, prog, err);
 		return;
 	} else if (pid == 0)
 		exec_agent(s, prog, argv, msgfd, p[1]);

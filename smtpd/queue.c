@@ -189,6 +189,28 @@ out:
 	return code;
 }
 
+/*
+ * The queue program did not run to its end: one log line that tells the
+ * operator which limit was hit (processes, descriptors, time), and the
+ * client's text. errno is the failure's.
+ */
+static void
+queue_trouble(int err, char *text, size_t textsz)
+{
+	const char	*why = "the queue program did not start or finish";
+
+	if (err == ETIMEDOUT)
+		why = "the queue program did not finish in time";
+	else if (err == EAGAIN)
+		why = "cannot start the queue program: too many processes (RLIMIT_NPROC)";
+	else if (err == EMFILE || err == ENFILE)
+		why = "cannot start the queue program: out of descriptors (RLIMIT_NOFILE)";
+	errno = err;
+	log_warn("event=queue reason=\"%s\"", why);
+	snprintf(text, textsz, err == ETIMEDOUT ? "queue program did not finish" :
+	    "cannot run the queue program now");
+}
+
 enum queue_result
 queue_message(void *ctx, int msgfd, const char *sender, char *const *rcpts,
     size_t nrcpt, char *qid, size_t qidsz, char *text, size_t textsz)
@@ -216,8 +238,7 @@ queue_message(void *ctx, int msgfd, const char *sender, char *const *rcpts,
 	else
 		code = run_filter(prog, msgfd, envfd, qid, qidsz, why, sizeof why, &n);
 	if (code == -1) {
-		log_warn("event=queue reason=\"queue program did not start or finish\"");
-		snprintf(text, textsz, "queue program did not finish");
+		queue_trouble(errno, text, textsz);
 		qid[0] = '\0';
 		goto out;
 	}

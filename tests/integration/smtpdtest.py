@@ -35,10 +35,11 @@ sys.exit(0 if parts[:2] == [b"alice", b"secret"] else 1)
 
 class Smtpd:
     """A home (virtual user alice), a scheduler, and stamp-smtpd under
-    tcpserver (default) or its own listener (listen=True)."""
+    tcpserver (default) or its own listener (listen=True). wrap: a command
+    put in front of each stamp-smtpd (prlimit ... --), for the fault tests."""
 
     def __init__(self, controls=None, tls=False, rules=None, listen=False, submission=False,
-                 users="alice:x:\nbob:x:\n"):
+                 users="alice:x:\nbob:x:\n", wrap=()):
         ctl = {"rcpthosts": "example.org", "databytes": "100000"}
         ctl.update(controls or {})
         self.t = Local(users=users, controls=ctl)
@@ -53,7 +54,7 @@ class Smtpd:
         if tls:
             self.make_cert()
         env = {"STAMPCHECKPW": self.checkpw}
-        smtpd = [stamptest.bin_path("stamp-smtpd"), "--home", self.home.dir]
+        smtpd = list(wrap) + [stamptest.bin_path("stamp-smtpd"), "--home", self.home.dir]
         if submission:
             smtpd.append("--submission")
         if listen:
@@ -82,6 +83,15 @@ class Smtpd:
 
     def logtext(self):
         return "".join(self.log)
+
+    def session_pid(self, cport, start=0):
+        """The pid of the stamp-smtpd serving our client port cport (tcpserver
+        names it), from the log lines after the first start of them (client
+        ports come round again)."""
+        pat = re.compile(r"tcpserver: ok (\d+) \S+ \S*:127\.0\.0\.1:\S*:%d\n" % cport)
+        m = stamptest.wait_for(lambda: pat.search("".join(self.log[start:])), 10,
+                               what="tcpserver's ok line")
+        return int(m.group(1))
 
     def own(self, path):
         if self.t.as_user:

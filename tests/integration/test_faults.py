@@ -1,16 +1,21 @@
-"""Faults: a full disk under the queue and under a Maildir, and too few file
-descriptors. stamp must answer with temporary errors, keep every accepted
-message, leave nothing half-made, and carry on once the trouble is gone.
+"""Faults: a full disk under the queue and under a Maildir, too few file
+descriptors (stamp-queue, stamp-smtpd, stamp-send) and too few processes
+(stamp-smtpd, stamp-send). stamp must answer with temporary errors, keep
+every accepted message, leave nothing half-made, and carry on once the
+trouble is gone.
 
-The full disks are small tmpfs mounts, so these tests need root (CI runs as
-root); as another user they say so and pass without testing.
+The full disks are small tmpfs mounts and RLIMIT_NPROC binds only a user
+other than root, so those tests need root (CI runs as root); as another
+user they say so and pass without testing.
 """
 
 import os
 import subprocess
 
 import stamptest
+from smtpdtest import MSG, Raw, Smtpd, check_delivered, lf
 from test_local import Local, unprivileged_account
+from test_privilege import tree
 from test_send import is_root
 
 BIG = b"Subject: filler\n\n" + (b"x" * 99 + b"\n") * 1000          # about 100 KB
@@ -118,3 +123,161 @@ def test_too_few_descriptors_is_a_temporary_failure():
         assert os.path.exists(h.path("queue", stamptest.qpath("mess", qid)))
     assert not h.queue_files("intd")
     assert len(h.queue_files("mess")) == len(h.ids("todo"))
+
+
+# ---- out of processes and descriptors: stamp-smtpd and stamp-send ----------
+#
+# Root is exempt from RLIMIT_NPROC, so these run the programs as the
+# unprivileged test account (test_local.Local does, as root), and lower and
+# raise the soft limits of the running processes with prlimit --pid run as
+# that account (the owner may; root here may lack CAP_SYS_RESOURCE). A soft
+# RLIMIT_NPROC of 1 makes every fork and thread of the process fail, however
+# many other processes the account has.
+
+
+
+def soft_limit(pid, name):
+    """The soft limit `name` ("Max processes") of pid, as prlimit takes it."""
+    with open("/proc/%d/limits" % pid) as f:
+        for line in f:
+            if line.startswith(name):
+                return line[len(name):].split()[0]
+    raise AssertionError("no %r for %d" % (name, pid))
+
+
+def set_limits(prefix, pid, **limits):
+    """prlimit --pid pid --NAME=SOFT: for each NAME=SOFT, as the process's owner."""
+    args = prefix + ["prlimit", "--pid", str(pid)] + ["--%s=%s:" % kv for kv in limits.items()]
+    r = stamptest.run(args)
+    assert r.code == 0, r
+
+
+def send_message(r, body=MSG):
+    """MAIL, RCPT, DATA and the message (dot-stuffed) on an open session: the
+    reply to the dot, or the first temporary failure (then RSET)."""
+    for cmd, code in ((b"MAIL FROM:<sender@outside.example>", "250"),
+                      (b"RCPT TO:<alice@example.org>", "250"), (b"DATA", "354")):
+        r.send(cmd + b"\r\n")
+        got = r.reply()
+        if got.startswith("4") and code == "250":
+            r.send(b"RSET\r\n")
+            assert r.reply().startswith("250")
+            return got
+        assert got.startswith(code), (cmd, got)
+    r.send(body.replace(b"\r\n.", b"\r\n..") + b".\r\n")
+    return r.reply()
+
+
+def test_smtpd_out_of_processes_says_451_and_takes_the_message_when_they_return():
+    if not is_root():
+        print("    skipped: root is exempt from RLIMIT_NPROC and only root can run the "
+              "test as another account")
+        return
+    s = Smtpd()
+    start = len(s.log)
+    r = Raw(s.port)
+    pid = s.session_pid(r.s.getsockname()[1], start)
+    assert r.reply().startswith("220")
+    r.send(b"EHLO client.example\r\n")
+    assert r.reply().startswith("250")
+    nproc = soft_limit(pid, "Max processes")
+    set_limits(s.t.prefix, pid, nproc=1)
+    reply = send_message(r)
+    # No stamp-queue can start: a temporary failure, the session goes on.
+    assert reply.startswith("451 4.3.0"), reply
+    stamptest.wait_for(lambda: "too many processes (RLIMIT_NPROC)" in s.logtext(), 10,
+                       what="the log line; log: %s" % s.logtext()[-2000:])
+    assert not s.home.queue_files("todo", "mess", "intd"), s.home.queue_files()
+    r.send(b"RSET\r\n")
+    assert r.reply().startswith("250")
+    set_limits(s.t.prefix, pid, nproc=nproc)
+    reply = send_message(r)
+    assert reply.startswith("250 "), reply          # the client's retry gets through
+    r.send(b"QUIT\r\n")
+    assert r.reply().startswith("221")
+    (got,) = s.deliver(1)
+    check_delivered(got, MSG)
+    s.stop()
+
+
+def test_smtpd_with_few_descriptors_answers_4xx_or_takes_the_message():
+    s = Smtpd()
+    outcomes, accepted = {}, 0
+    for n in (3, 4, 5, 6, 7, 8, 9, 10, 12, 16, 32):
+        outcomes[n] = smtpd_session_with_nofile(s, n)
+        accepted += outcomes[n] == "250"
+    print("    reply to the message by RLIMIT_NOFILE of the session: %s" % outcomes)
+    # The lowest limits fail, the higher ones work: both paths were taken.
+    assert outcomes[3] != "250" and outcomes[32] == "250", outcomes
+    for n, v in outcomes.items():
+        assert v == "250" or v.startswith("4"), (n, v)        # never a 5xx or a crash
+    # The refused messages left nothing; the accepted ones are delivered.
+    assert len(s.home.ids("todo")) == accepted, s.home.queue_files()
+    assert not s.home.queue_files("intd")
+    for data in s.deliver(accepted):
+        check_delivered(data, MSG)
+    s.stop()
+
+
+def smtpd_session_with_nofile(s, n):
+    """A session whose stamp-smtpd gets RLIMIT_NOFILE n after the greeting
+    (its stamp-queue inherits it): the reply to the message's dot."""
+    start = len(s.log)
+    r = Raw(s.port)
+    pid = s.session_pid(r.s.getsockname()[1], start)
+    assert r.reply().startswith("220")
+    set_limits(s.t.prefix, pid, nofile=n)
+    r.send(b"EHLO client.example\r\n")
+    assert r.reply().startswith("250")
+    reply = send_message(r)
+    r.send(b"QUIT\r\n")
+    assert r.reply().startswith("221")
+    r.close()
+    return reply[:3]
+
+
+def starved_scheduler(limits, marker):
+    """A running stamp-send (and its spawner) given limits (NAME: soft value,
+    or a function of the pid) while three messages come in: they are
+    deferred with marker in the log, never lost; with the old limits back
+    the same processes deliver each once."""
+    t = Local(users="alice:x:\n")
+    t.start()
+    pids = [t.proc.pid] + tree(t.proc.pid)          # the scheduler and its spawner
+    assert len(pids) == 2, pids
+    old = {}
+    for pid in pids:
+        old[pid] = {k: soft_limit(pid, name) for k, (name, _) in limits.items()}
+        set_limits(t.prefix, pid, **{k: f(pid) for k, (_, f) in limits.items()})
+    msgs = [lf(MSG) + b"n=%d\n" % i for i in range(3)]
+    for m in msgs:
+        t.queue(["alice@example.org"], msg=m)
+    stamptest.wait_for(lambda: t.logtext().count("status=deferred") >= 3, 30,
+                       what="three deferrals; log: %s" % t.logtext()[-2000:])
+    log = t.logtext()
+    assert marker in log, log[-2000:]
+    assert "crashed" not in log and "status=failed" not in log, log[-2000:]
+    assert t.proc.poll() is None, log[-2000:]
+    assert len(t.home.ids("info")) + len(t.home.ids("todo")) == 3, t.home.queue_files()
+    for pid in pids:
+        set_limits(t.prefix, pid, **old[pid])
+    t.wait_empty(timeout=60)
+    got = sorted(d for _, d in t.maildir(t.home.path("mail", "alice", "Maildir")))
+    assert len(got) == 3 and all(g.endswith(m) for g, m in zip(got, sorted(msgs))), got
+    t.stop()
+
+
+def test_scheduler_out_of_processes_defers_then_delivers():
+    if not is_root():
+        print("    skipped: root is exempt from RLIMIT_NPROC and only root can run the "
+              "test as another account")
+        return
+    starved_scheduler({"nproc": ("Max processes", lambda pid: 1)},
+                      "too many processes (RLIMIT_NPROC)")
+
+
+def test_scheduler_out_of_descriptors_defers_then_delivers():
+    # No descriptor beyond those now open: the agent's pipe and the message's fd fail.
+    starved_scheduler({"nofile": ("Max open files",
+                                  lambda pid: len(os.listdir("/proc/%d/fd" % pid)))},
+                      "Too many open files")
