@@ -330,7 +330,12 @@ def test_smtpd_on_a_full_disk_answers_4xx_and_recovers():
                          "--clear-groups", "--", stamptest.bin_path("stamp-smtpd"),
                          "--home", h.dir], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                         stderr=subprocess.PIPE)
-    stamptest.add_cleanup(lambda: (p.kill(), p.wait(10)))
+    def end():
+        p.kill()
+        p.wait(10)
+        for f in (p.stdin, p.stdout, p.stderr):
+            f.close()
+    stamptest.add_cleanup(end)
     greeting = smtp_dialogue(p, None)
     assert greeting.startswith(b"220"), (greeting, p.stderr.read1(4096) if p.poll() is not None else "")
     assert smtp_dialogue(p, b"EHLO client.example\r\n").startswith(b"250")

@@ -29,7 +29,9 @@ def checkpw(h, user, pw, ts="", prog=("sh", "-c", "id -un; echo $HOME; echo $MAI
     os.close(w)
     p = stamptest.spawn(list(prefix) + [stamptest.bin_path("stamp-checkpw")] + list(prog),
                         home=h.dir, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                        stderr=subprocess.PIPE, pass_fds=(3,) if r == 3 else (),
+                        stderr=subprocess.PIPE, pass_fds=(3,),
+                        # close_fds runs after preexec_fn: fd 3 must be kept whatever it
+                        # was here (when r is not 3, another file holds fd 3 in this process).
                         preexec_fn=(lambda: os.dup2(r, 3)) if r != 3 else None)
     out, err = p.communicate(timeout=30)
     os.close(r)
